@@ -1,0 +1,53 @@
+package io.distillery.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+
+/**
+ * The whole run, resolved and validated: one HOCON file ({@code distillery { ... }}) describes every stage.
+ * Immutable; built by {@link ConfigLoader}.
+ *
+ * @param seed         the one seed from which every per-partition and per-epoch RNG is derived
+ * @param runDir       root directory of the run's artifacts
+ * @param data         input data and its columns
+ * @param teacher      teacher architecture, training and artifact path
+ * @param softTargets  the soft-target store
+ * @param student      student architecture, training and artifact path
+ * @param baselinePath artifact path of the same student trained without a teacher
+ * @param distill      the distillation objective
+ * @param evaluate     the evaluation stage
+ * @param raw          the resolved HOCON subtree, recorded in provenance
+ */
+public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec teacher, SoftTargetSpec softTargets,
+                               RoleSpec student, String baselinePath, DistillSpec distill, EvaluateSpec evaluate,
+                               Config raw) {
+
+    static DistilleryConfig from(Config root) {
+        Config c = root.getConfig("distillery");
+        ConfigProblems problems = new ConfigProblems();
+        DistilleryConfig cfg = new DistilleryConfig(c.getLong("seed"), c.getString("run-dir"),
+                DataSpec.from(c.getConfig("data"), problems),
+                RoleSpec.from(c.getConfig("teacher"), "distillery.teacher", problems),
+                SoftTargetSpec.from(c.getConfig("soft-targets"), problems),
+                RoleSpec.from(c.getConfig("student"), "distillery.student", problems),
+                c.getString("baseline.path"),
+                DistillSpec.from(c.getConfig("distill"), problems),
+                EvaluateSpec.from(c.getConfig("evaluate"), problems), c);
+        problems.check(!cfg.teacher.model().layers().isEmpty(),
+                "Key distillery.teacher.model.layers is empty; the teacher needs at least one hidden layer.");
+        problems.check(!cfg.student.model().layers().isEmpty() || cfg.student.model().derivedFromTeacher(),
+                "Key distillery.student.model.layers is empty and derive-from-teacher is not set; declare the student.");
+        problems.throwIfAny();
+        return cfg;
+    }
+
+    /** The student architecture, derived from the teacher's when the config asks for that. */
+    public ModelSpec studentModel() {
+        return student.model().derivedFromTeacher() ? student.model().deriveFrom(teacher.model()) : student.model();
+    }
+
+    /** The resolved config as HOCON-flavoured JSON, for {@code distill config} and provenance. */
+    public String render() {
+        return raw.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(true));
+    }
+}

@@ -1,0 +1,29 @@
+package io.distillery.config;
+
+import com.typesafe.config.Config;
+
+/**
+ * How a model is trained across executors.
+ *
+ * @param epochs             passes over the training data
+ * @param batchSize          rows per minibatch on each worker
+ * @param averagingFrequency minibatches each worker fits between two parameter averages
+ * @param workers            number of data partitions (one worker each); 0 = Spark's default parallelism
+ * @param backend            {@code distillery} (our averaging loop) or {@code dl4j} (DL4J's
+ *                           {@code ParameterAveragingTrainingMaster})
+ */
+public record TrainSpec(int epochs, int batchSize, int averagingFrequency, int workers, String backend) {
+
+    static TrainSpec from(Config c, String path, ConfigProblems problems) {
+        TrainSpec t = new TrainSpec(c.getInt("epochs"), c.getInt("batch-size"), c.getInt("averaging-frequency"),
+                c.getInt("workers"), c.getString("backend"));
+        problems.check(t.epochs > 0, "Key " + path + ".epochs is " + t.epochs + "; it must be positive.");
+        problems.check(t.batchSize > 0, "Key " + path + ".batch-size is " + t.batchSize + "; it must be positive.");
+        problems.check(t.averagingFrequency > 0,
+                "Key " + path + ".averaging-frequency is " + t.averagingFrequency + "; it must be positive.");
+        problems.check(t.workers >= 0, "Key " + path + ".workers is " + t.workers + "; it must not be negative.");
+        problems.check(t.backend.equals("distillery") || t.backend.equals("dl4j"),
+                "Key " + path + ".backend is '" + t.backend + "'; use distillery or dl4j.");
+        return t;
+    }
+}
