@@ -1,0 +1,83 @@
+package io.distillery.train;
+
+import io.distillery.config.TrainSpec;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * DL4J's own {@link ParameterAveragingTrainingMaster}, selectable with {@code train.backend = dl4j} and kept as the
+ * peer our {@link AveragingBackend} is measured against. It is fed the same minibatches in the same order.
+ * Uses the {@code Direct} approach (the default {@code Export} refuses non-local masters on a {@code file:} default
+ * file system), does not cache the input itself (DL4J persists it with MEMORY_ONLY_SER, and Spark 3.5 refuses to
+ * change a storage level), and turns on {@code saveUpdater}, which defaults to false despite its Javadoc.
+ */
+public final class Dl4jParameterAveragingBackend implements TrainingBackend {
+    private final JavaSparkContext sc;
+    private final JavaRDD<TrainingBlock> blocks;
+    private final TrainSpec spec;
+    private final long seed;
+
+    public Dl4jParameterAveragingBackend(JavaSparkContext sc, JavaRDD<TrainingBlock> blocks, TrainSpec spec,
+                                         long seed) {
+        this.sc = sc;
+        this.blocks = blocks;
+        this.spec = spec;
+        this.seed = seed;
+    }
+
+    @Override
+    public double fitEpoch(MultiLayerNetwork net, int epoch) {
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(blocks.getNumPartitions(), 1)
+                .batchSizePerWorker(spec.batchSize())
+                .averagingFrequency(spec.averagingFrequency())
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true)
+                .repartionData(Repartition.Never)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .rngSeed(seed + epoch)
+                .build();
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, net, master);
+        int batchSize = spec.batchSize();
+        JavaRDD<DataSet> minibatches = blocks.mapPartitionsWithIndex(new Minibatches(seed, epoch, batchSize), true);
+        spark.fit(minibatches);
+        MultiLayerNetwork trained = spark.getNetwork();
+        if (trained != net) {
+            ModelState.of(trained).applyTo(net);
+        }
+        net.setEpochCount(epoch + 1);
+        return spark.getScore();
+    }
+
+    @Override
+    public void close() {
+        // Nothing cached by this backend.
+    }
+
+    /** The epoch's shuffled minibatches of one partition, as DL4J DataSets of one minibatch each. */
+    private record Minibatches(long seed, int epoch, int batchSize)
+            implements Function2<Integer, Iterator<TrainingBlock>, Iterator<DataSet>> {
+        @Override
+        public Iterator<DataSet> call(Integer partition, Iterator<TrainingBlock> it) {
+            List<DataSet> out = new ArrayList<>();
+            while (it.hasNext()) {
+                TrainingBlock block = it.next();
+                int[] order = EpochOrder.permutation(block.rows(), seed, epoch, partition);
+                for (int b = 0; b < block.batchCount(batchSize); b++) {
+                    out.add(block.minibatch(order, b, batchSize));
+                }
+            }
+            return out.iterator();
+        }
+    }
+}

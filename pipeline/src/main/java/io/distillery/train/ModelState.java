@@ -1,0 +1,56 @@
+package io.distillery.train;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.Serializable;
+
+/**
+ * Everything that moves between the driver and the workers in a round: flat parameters, flat updater state (Adam's
+ * moments, so that averaging keeps the optimiser consistent) and the iteration count (Adam's bias correction).
+ * Plain float arrays, so it broadcasts without ND4J's Kryo registrations. A class, not a record: Spark's Kryo
+ * cannot serialize records.
+ */
+public final class ModelState implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final float[] params;
+    private final float[] updater;
+    private final int iteration;
+
+    public ModelState(float[] params, float[] updater, int iteration) {
+        this.params = params;
+        this.updater = updater;
+        this.iteration = iteration;
+    }
+
+    /** A copy of the network's current state. */
+    public static ModelState of(MultiLayerNetwork net) {
+        INDArray u = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+        return new ModelState(net.params().dup().data().asFloat(),
+                u == null ? new float[0] : u.dup().data().asFloat(), net.getIterationCount());
+    }
+
+    public float[] params() {
+        return params;
+    }
+
+    public float[] updater() {
+        return updater;
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+
+    /** Overwrites the network's parameters, updater state and iteration count with this state. */
+    public void applyTo(MultiLayerNetwork net) {
+        net.setParams(Nd4j.create(params, new long[]{1, params.length}, 'c').castTo(net.params().dataType()));
+        if (updater.length > 0) {
+            INDArray view = net.getUpdater().getStateViewArray();
+            view.assign(Nd4j.create(updater, new long[]{1, updater.length}, 'c').castTo(view.dataType()));
+        }
+        net.setIterationCount(iteration);
+    }
+}
