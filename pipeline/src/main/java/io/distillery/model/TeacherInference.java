@@ -1,0 +1,116 @@
+package io.distillery.model;
+
+import io.distillery.store.SoftTargetSchema;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * The soft-target stage's executor side: streams a partition's rows through the broadcast teacher in batches
+ * (inference mode, dropout off) and emits store rows (id, label, features, teacher logits, taps, partition columns).
+ * Rows are consumed and produced one batch at a time, so a partition is never held in memory whole.
+ */
+public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+
+    private final Broadcast<byte[]> teacherZip;
+    private final String teacherHash;
+    private final List<String> taps;
+    private final int batchSize;
+    private final int inputWidth;
+    private final List<String> partitionColumns;
+
+    public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
+                            int inputWidth, List<String> partitionColumns) {
+        this.teacherZip = teacherZip;
+        this.teacherHash = teacherHash;
+        this.taps = List.copyOf(taps);
+        this.batchSize = batchSize;
+        this.inputWidth = inputWidth;
+        this.partitionColumns = List.copyOf(partitionColumns);
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) {
+        LogitsAndTaps teacher = ExecutorModelCache.get(teacherHash, teacherZip.value(), "logits+" + taps,
+                net -> new LogitsAndTaps(net, taps));
+        return new Iterator<>() {
+            private final List<Row> out = new ArrayList<>();
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next < out.size()) {
+                    return true;
+                }
+                out.clear();
+                next = 0;
+                if (!input.hasNext()) {
+                    return false;
+                }
+                forwardNextBatch(input, teacher, out);
+                return !out.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return out.get(next++);
+            }
+        };
+    }
+
+    private void forwardNextBatch(Iterator<Row> input, LogitsAndTaps teacher, List<Row> out) {
+        List<Row> batch = new ArrayList<>(batchSize);
+        while (input.hasNext() && batch.size() < batchSize) {
+            batch.add(input.next());
+        }
+        float[] x = new float[batch.size() * inputWidth];
+        for (int r = 0; r < batch.size(); r++) {
+            List<Float> f = batch.get(r).getList(batch.get(r).fieldIndex(SoftTargetSchema.FEATURES));
+            for (int i = 0; i < inputWidth; i++) {
+                x[r * inputWidth + i] = f.get(i);
+            }
+        }
+        LogitsAndTaps.Result result = teacher.forward(Nd4j.create(x, new long[]{batch.size(), inputWidth}, 'c'));
+        float[][] logits = result.logits().toFloatMatrix();
+        float[][][] tapValues = new float[taps.size()][][];
+        for (int t = 0; t < taps.size(); t++) {
+            tapValues[t] = result.taps()[t].toFloatMatrix();
+        }
+        for (int r = 0; r < batch.size(); r++) {
+            Row row = batch.get(r);
+            Object[] values = new Object[4 + taps.size() + partitionColumns.size()];
+            values[0] = row.getLong(row.fieldIndex(SoftTargetSchema.ID));
+            values[1] = row.getInt(row.fieldIndex(SoftTargetSchema.LABEL));
+            values[2] = row.get(row.fieldIndex(SoftTargetSchema.FEATURES));
+            values[3] = logits[r];
+            for (int t = 0; t < taps.size(); t++) {
+                values[4 + t] = tapValues[t][r];
+            }
+            for (int p = 0; p < partitionColumns.size(); p++) {
+                values[4 + taps.size() + p] = row.get(row.fieldIndex(partitionColumns.get(p)));
+            }
+            out.add(RowFactory.create(values));
+        }
+    }
+
+    /** Releases native memory of the arrays of one batch; kept for symmetry with the training side. */
+    static void close(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && !a.wasClosed()) {
+                a.close();
+            }
+        }
+    }
+}
