@@ -83,6 +83,15 @@ public final class ArtifactFiles {
         }
     }
 
+    /** The whole content of a (small) file, e.g. a model zip to broadcast. */
+    public byte[] readBytes(String path) {
+        try (FSDataInputStream in = fs(path).open(new Path(path))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + path, e);
+        }
+    }
+
     public void writeProvenance(String dir, Provenance p) {
         writeText(dir + "/" + METADATA, ProvenanceJson.toJson(p));
     }

@@ -1,0 +1,134 @@
+package io.distillery.cli;
+
+import io.distillery.config.ConfigLoader;
+import io.distillery.jobs.DistillJob;
+import io.distillery.jobs.EvaluateJob;
+import io.distillery.jobs.JobContext;
+import io.distillery.jobs.PipelineRun;
+import io.distillery.jobs.Reports;
+import io.distillery.jobs.SoftTargetsJob;
+import io.distillery.jobs.TrainTeacherJob;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The thin subcommands: each names its stage and calls its job. */
+final class Commands {
+    private Commands() {
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run every stage (train-teacher, soft-targets, distill, distill --baseline, evaluate), "
+                    + "skipping stages whose outputs exist with matching provenance; print a summary table.")
+    static final class Run extends StageCommand {
+        @Override
+        protected void run(JobContext ctx) {
+            Map<String, Object> metrics = PipelineRun.run(ctx);
+            Map<String, String> paths = new LinkedHashMap<>();
+            paths.put("teacher", ctx.config().teacher().path());
+            paths.put("student", ctx.config().student().path());
+            paths.put("baseline", ctx.config().baselinePath());
+            System.out.println();
+            System.out.print(Reports.table(metrics, paths));
+            System.out.println("soft-target store: " + ctx.config().softTargets().path());
+            System.out.println("metrics:           " + ctx.config().evaluate().path() + "/"
+                    + EvaluateJob.METRICS_FILE);
+        }
+
+        @Override
+        protected String stageName() {
+            return "run";
+        }
+    }
+
+    @Command(name = "train-teacher", mixinStandardHelpOptions = true,
+            description = "Train the teacher by parameter averaging and save it with its provenance.")
+    static final class TrainTeacher extends StageCommand {
+        @Override
+        protected void run(JobContext ctx) {
+            TrainTeacherJob.run(ctx);
+        }
+
+        @Override
+        protected String stageName() {
+            return "train-teacher";
+        }
+    }
+
+    @Command(name = "soft-targets", mixinStandardHelpOptions = true,
+            description = "Run the teacher over the training set and write the soft-target store (Parquet).")
+    static final class SoftTargets extends StageCommand {
+        @Override
+        protected void run(JobContext ctx) {
+            SoftTargetsJob.run(ctx);
+        }
+
+        @Override
+        protected String stageName() {
+            return "soft-targets";
+        }
+    }
+
+    @Command(name = "distill", mixinStandardHelpOptions = true,
+            description = "Train the student from the soft-target store (or, with --baseline, the same student "
+                    + "without the teacher's targets).")
+    static final class Distill extends StageCommand {
+        @Option(names = "--baseline", description = "Train the baseline student (alpha = 0) instead.")
+        boolean baseline;
+
+        @Override
+        protected void run(JobContext ctx) {
+            DistillJob.run(ctx, baseline);
+        }
+
+        @Override
+        protected String stageName() {
+            return baseline ? "distill-baseline" : "distill";
+        }
+    }
+
+    @Command(name = "evaluate", mixinStandardHelpOptions = true,
+            description = "Evaluate models on the held-out set and write metrics.json.")
+    static final class Evaluate extends StageCommand {
+        @Option(names = "--model", paramLabel = "NAME=PATH",
+                description = "Evaluate this model artifact instead of the configured ones; repeatable.")
+        Map<String, String> models = new LinkedHashMap<>();
+
+        @Option(names = "--reference", paramLabel = "NAME",
+                description = "Model used as the teacher for agreement and KL (default: ${DEFAULT-VALUE}).",
+                defaultValue = "teacher")
+        String reference;
+
+        @Override
+        protected void run(JobContext ctx) {
+            if (models.isEmpty()) {
+                EvaluateJob.run(ctx);
+            } else {
+                EvaluateJob.run(ctx, models, reference);
+            }
+        }
+
+        @Override
+        protected String stageName() {
+            return "evaluate";
+        }
+    }
+
+    @Command(name = "config", mixinStandardHelpOptions = true,
+            description = "Print the resolved, validated config (defaults, file, environment and -P overrides).")
+    static final class PrintConfig implements Callable<Integer> {
+        @Mixin
+        CommonOptions options;
+
+        @Override
+        public Integer call() {
+            System.out.println(io.distillery.provenance.Redaction.redact(
+                    ConfigLoader.load(options.config, options.overrides).render()));
+            return 0;
+        }
+    }
+}

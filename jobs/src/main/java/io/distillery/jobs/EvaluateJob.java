@@ -1,0 +1,132 @@
+package io.distillery.jobs;
+
+import io.distillery.config.DistilleryConfig;
+import io.distillery.config.DistilleryException;
+import io.distillery.eval.ClassificationMetrics;
+import io.distillery.eval.DistributedEvaluation;
+import io.distillery.eval.EvaluationResult;
+import io.distillery.model.ModelArtifact;
+import io.distillery.provenance.Provenance;
+import io.distillery.provenance.ProvenanceJson;
+import io.distillery.store.AtomicOutput;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code evaluate}: distributed evaluation of the teacher, the distilled student and the baseline (whichever exist)
+ * on the held-out set, in one pass over it. Writes {@code metrics.json}: per model accuracy, per-class accuracy,
+ * agreement with the teacher, mean KL(teacher || model), NLL, ECE, parameter count, serialized size and forward
+ * throughput.
+ */
+public final class EvaluateJob {
+    static final String STAGE = "evaluate";
+    /** File name of the metrics inside the evaluation directory. */
+    public static final String METRICS_FILE = "metrics.json";
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+    private EvaluateJob() {
+    }
+
+    /** Role name and artifact path of every model the config names, in report order. */
+    static Map<String, String> modelPaths(DistilleryConfig cfg) {
+        Map<String, String> paths = new LinkedHashMap<>();
+        paths.put("teacher", cfg.teacher().path());
+        paths.put("student", cfg.student().path());
+        paths.put("baseline", cfg.baselinePath());
+        return paths;
+    }
+
+    static String fingerprint(JobContext ctx, Map<String, String> modelPaths) {
+        DistilleryConfig cfg = ctx.config();
+        List<String> parts = new ArrayList<>(List.of(STAGE, Configs.render(cfg, "data"),
+                Configs.render(cfg, "evaluate.ece-bins"), ctx.files().contentHash(cfg.data().test())));
+        modelPaths.forEach((name, path) -> {
+            if (ctx.files().isCommitted(path)) {
+                parts.add(name + "=" + ModelArtifact.hash(ctx.files(), path));
+            }
+        });
+        return Fingerprint.of(parts.toArray(new String[0]));
+    }
+
+    /** Evaluates the configured teacher, student and baseline; returns the metrics document. */
+    public static Map<String, Object> run(JobContext ctx) {
+        return run(ctx, modelPaths(ctx.config()), "teacher");
+    }
+
+    /**
+     * Evaluates any models and writes metrics.json.
+     *
+     * @param modelPaths report name to artifact directory; missing ones are skipped
+     * @param teacher    name of the reference model for agreement and KL (or null)
+     * @return the metrics document
+     */
+    public static Map<String, Object> run(JobContext ctx, Map<String, String> modelPaths, String teacher) {
+        DistilleryConfig cfg = ctx.config();
+        String output = cfg.evaluate().path();
+        StageOutput.checkWritable(ctx, output);
+        List<DistributedEvaluation.NamedModel> models = new ArrayList<>();
+        Map<String, Map<String, Object>> sizes = new LinkedHashMap<>();
+        List<Provenance.InputRef> inputs = new ArrayList<>();
+        for (Map.Entry<String, String> e : modelPaths.entrySet()) {
+            String path = e.getValue();
+            if (!ctx.files().isCommitted(path)) {
+                LOG.info("evaluate: no {} at {}, skipped", e.getKey(), path);
+                continue;
+            }
+            String hash = ModelArtifact.hash(ctx.files(), path);
+            MultiLayerNetwork net = ModelArtifact.load(ctx.files(), path);
+            Map<String, Object> size = new LinkedHashMap<>();
+            size.put("parameters", net.numParams());
+            size.put("serializedBytes", ModelArtifact.sizeBytes(ctx.files(), path));
+            sizes.put(e.getKey(), size);
+            models.add(new DistributedEvaluation.NamedModel(e.getKey(), ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash));
+            inputs.add(new Provenance.InputRef(e.getKey(), path, hash));
+        }
+        if (models.isEmpty()) {
+            throw new DistilleryException("No model to evaluate: none of " + modelPaths.values()
+                    + " holds a committed model.");
+        }
+        Dataset<Row> test = Inputs.test(ctx);
+        int width = Inputs.featureWidth(ctx, test);
+        String reference = sizes.containsKey(teacher) ? teacher : null;
+        EvaluationResult result = DistributedEvaluation.evaluate(ctx.sc(), test, models, reference,
+                cfg.data().numClasses(), width, cfg.evaluate().batchSize(), cfg.evaluate().eceBins());
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        for (String name : sizes.keySet()) {
+            ClassificationMetrics m = result.metrics().get(name);
+            Map<String, Object> entry = new LinkedHashMap<>(m.toMap());
+            entry.putAll(sizes.get(name));
+            entry.put("forwardRowsPerSecondPerThread", result.rowsPerSecond(name));
+            report.put(name, entry);
+        }
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("testData", cfg.data().test());
+        document.put("models", report);
+        inputs.add(new Provenance.InputRef("test-data", cfg.data().test(),
+                ctx.files().contentHash(cfg.data().test())));
+        Provenance provenance = ctx.provenance(STAGE, inputs, Map.of(Fingerprint.FACT, fingerprint(ctx, modelPaths)));
+        try (AtomicOutput out = AtomicOutput.begin(ctx.files(), output, ctx.overwrite())) {
+            ctx.files().writeText(out.path() + "/" + METRICS_FILE,
+                    ProvenanceJson.mapper().writeValueAsString(document));
+            ctx.files().writeProvenance(out.path(), provenance);
+            out.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String name : sizes.keySet()) {
+            LOG.info(String.format("evaluate: %-8s accuracy %.4f", name, result.metrics().get(name).accuracy()));
+        }
+        return document;
+    }
+}

@@ -1,0 +1,66 @@
+package io.distillery.jobs;
+
+import io.distillery.config.DistilleryConfig;
+import io.distillery.config.DistilleryException;
+import io.distillery.model.ModelArtifact;
+import io.distillery.provenance.Provenance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code run}: every stage from one config, in order (train-teacher, soft-targets, distill, baseline, evaluate),
+ * skipping a stage whose output is already committed with the fingerprint this config would give it. An output
+ * that exists with another fingerprint is refused unless {@code --overwrite}, naming the stage.
+ */
+public final class PipelineRun {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineRun.class);
+
+    private PipelineRun() {
+    }
+
+    /** Runs the pipeline and returns the evaluation document. */
+    public static Map<String, Object> run(JobContext ctx) {
+        DistilleryConfig cfg = ctx.config();
+        stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
+                () -> TrainTeacherJob.run(ctx));
+        stage(ctx, "soft-targets", cfg.softTargets().path(),
+                () -> SoftTargetsJob.fingerprint(ctx, ModelArtifact.hash(ctx.files(), cfg.teacher().path())),
+                () -> SoftTargetsJob.run(ctx));
+        for (boolean baseline : new boolean[]{false, true}) {
+            stage(ctx, baseline ? "distill --baseline" : "distill", DistillJob.outputPath(cfg, baseline),
+                    () -> DistillJob.fingerprint(ctx, baseline,
+                            DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)),
+                    () -> DistillJob.run(ctx, baseline));
+        }
+        String evaluation = cfg.evaluate().path();
+        stage(ctx, "evaluate", evaluation, () -> EvaluateJob.fingerprint(ctx, EvaluateJob.modelPaths(cfg)),
+                () -> EvaluateJob.run(ctx));
+        return Reports.readMetrics(ctx, evaluation);
+    }
+
+    private static void stage(JobContext ctx, String name, String output, Supplier<String> fingerprint,
+                              Runnable body) {
+        if (ctx.files().exists(output)) {
+            String expected = fingerprint.get();
+            if (StageOutput.upToDate(ctx.files(), output, expected)) {
+                LOG.info("run: {} is up to date at {}, skipped", name, output);
+                return;
+            }
+            if (!ctx.overwrite()) {
+                Provenance found = ctx.files().isCommitted(output) ? ctx.files().readProvenance(output) : null;
+                throw new DistilleryException(String.format(Locale.ROOT,
+                        "Stage %s: output %s exists but was made from other inputs or settings (fingerprint %s, "
+                                + "expected %s); pass --overwrite to redo it.", name, output,
+                        found == null ? "none, not committed" : found.fact(Fingerprint.FACT), expected));
+            }
+        }
+        LOG.info("run: {} ...", name);
+        long t0 = System.nanoTime();
+        body.run();
+        LOG.info(String.format(Locale.ROOT, "run: %s done in %.1f s", name, (System.nanoTime() - t0) / 1e9));
+    }
+}

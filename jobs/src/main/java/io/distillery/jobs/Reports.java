@@ -1,0 +1,40 @@
+package io.distillery.jobs;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.distillery.provenance.ProvenanceJson;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Map;
+
+/** Reads {@code metrics.json} and renders the short table that {@code run} prints. */
+public final class Reports {
+    private Reports() {
+    }
+
+    static Map<String, Object> readMetrics(JobContext ctx, String evaluationDir) {
+        try {
+            return ProvenanceJson.mapper().readValue(
+                    ctx.files().readText(evaluationDir + "/" + EvaluateJob.METRICS_FILE), new TypeReference<>() {
+                    });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The summary table: accuracy and size of each model, and where the artifacts are. */
+    @SuppressWarnings("unchecked")
+    public static String table(Map<String, Object> document, Map<String, String> paths) {
+        Map<String, Object> models = (Map<String, Object>) document.get("models");
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-10s %9s %12s %12s  %s%n",
+                "model", "accuracy", "parameters", "zip bytes", "artifact"));
+        for (Map.Entry<String, Object> e : models.entrySet()) {
+            Map<String, Object> m = (Map<String, Object>) e.getValue();
+            out.append(String.format(Locale.ROOT, "%-10s %9.4f %,12d %,12d  %s%n", e.getKey(),
+                    ((Number) m.get("accuracy")).doubleValue(), ((Number) m.get("parameters")).longValue(),
+                    ((Number) m.get("serializedBytes")).longValue(), paths.getOrDefault(e.getKey(), "")));
+        }
+        return out.toString();
+    }
+}

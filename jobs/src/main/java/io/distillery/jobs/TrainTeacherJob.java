@@ -1,0 +1,82 @@
+package io.distillery.jobs;
+
+import io.distillery.config.DistilleryConfig;
+import io.distillery.config.RoleSpec;
+import io.distillery.model.ModelArtifact;
+import io.distillery.model.ModelFactory;
+import io.distillery.provenance.Provenance;
+import io.distillery.train.RowLabels;
+import io.distillery.train.TrainingBlock;
+import io.distillery.train.TrainingBlocks;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code train-teacher}: trains the teacher on the labelled training set by parameter averaging across executors
+ * and saves it (DL4J zip with updater state + {@code metadata.json}).
+ */
+public final class TrainTeacherJob {
+    static final String STAGE = "train-teacher";
+    private static final Logger LOG = LoggerFactory.getLogger(TrainTeacherJob.class);
+
+    private TrainTeacherJob() {
+    }
+
+    /** The fingerprint of the teacher this config would train. */
+    static String fingerprint(JobContext ctx) {
+        DistilleryConfig cfg = ctx.config();
+        return Fingerprint.of(STAGE, Long.toString(cfg.seed()), Configs.render(cfg, "data"),
+                Configs.render(cfg, "teacher.model"), Configs.render(cfg, "teacher.train"),
+                ctx.files().contentHash(cfg.data().train()));
+    }
+
+    public static void run(JobContext ctx) {
+        DistilleryConfig cfg = ctx.config();
+        RoleSpec teacher = cfg.teacher();
+        StageOutput.checkWritable(ctx, teacher.path());
+        Dataset<Row> train = Inputs.train(ctx);
+        Dataset<Row> test = Inputs.test(ctx);
+        int width = Inputs.featureWidth(ctx, train);
+        int classes = cfg.data().numClasses();
+        String fingerprint = fingerprint(ctx);
+
+        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(train, ctx.workers(teacher.train().workers()), width,
+                RowLabels.oneHot(classes));
+        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
+        MultiLayerNetwork net = ModelFactory.build(teacher.model(), width, cfg.data().inputShape(), classes,
+                new LossMCXENT(), cfg.seed());
+        LOG.info("teacher: {} parameters, {} layers, training {} epochs on {} partitions",
+                net.numParams(), teacher.model().layers().size(), teacher.train().epochs(),
+                trainBlocks.getNumPartitions());
+
+        Provenance provenance = ctx.provenance(STAGE,
+                List.of(new Provenance.InputRef("train-data", cfg.data().train(),
+                        ctx.files().contentHash(cfg.data().train()))),
+                modelFacts("teacher", classes, width, fingerprint));
+        MultiLayerNetwork trained = Training.train(ctx, "teacher", teacher, trainBlocks, testBlocks, net,
+                provenance);
+        ModelArtifact.save(ctx.files(), trained, teacher.path(), provenance, ctx.overwrite());
+        Training.checkpoints(ctx, teacher.path()).clear();
+        trainBlocks.unpersist();
+        testBlocks.unpersist();
+        LOG.info("teacher: saved to {}", teacher.path());
+    }
+
+    static Map<String, String> modelFacts(String role, int classes, int width, String fingerprint) {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("role", role);
+        facts.put("num-classes", Integer.toString(classes));
+        facts.put("input-width", Integer.toString(width));
+        facts.put(Fingerprint.FACT, fingerprint);
+        return facts;
+    }
+}
