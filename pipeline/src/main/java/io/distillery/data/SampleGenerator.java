@@ -69,6 +69,19 @@ public final class SampleGenerator {
         writeCsv(test, 200, samples.resolve("fashion-mnist-csv").resolve("sample.csv"));
         Path idx = samples.resolve("fashion-mnist-idx");
         writeIdx(test, 100, idx.resolve(TEST_IMAGES), idx.resolve("t10k-labels-idx1-ubyte.gz"));
+        removeChecksums(parquet);
+    }
+
+    /**
+     * Deletes Hadoop's {@code .crc} side files from committed samples: they add noise to the repository, and a stale
+     * one (after a file is edited or re-encoded by git) would make the local filesystem refuse the data file.
+     */
+    private static void removeChecksums(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".crc")).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     private static void convert(SparkSession spark, Path src, String imagesName, Path out, int partitions,
