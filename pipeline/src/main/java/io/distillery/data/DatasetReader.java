@@ -1,0 +1,109 @@
+package io.distillery.data;
+
+import io.distillery.config.DataSpec;
+import io.distillery.config.DistilleryException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Reads a dataset in any supported format into the canonical form (see {@link Canonical}): {@code id} long, {@code
+ * label} int, {@code features} array&lt;float&gt;, then the configured partition columns unchanged.
+ *
+ * <p>Schema problems (missing, misnamed or mistyped columns) are reported here, all at once, before any data is
+ * read. Data problems (widths, NaN, label range, empty data) are {@link DatasetValidator}'s job, which costs one
+ * Spark job; call it on the result before training.
+ */
+public final class DatasetReader {
+    private DatasetReader() {
+    }
+
+    /**
+     * Reads {@code path} as {@code spec.format()} and returns the canonical form. The result is lazy except for the
+     * small job that generates ids when the data has no id column (and CSV schema inference).
+     *
+     * @param path a Parquet directory or file, a CSV file or directory (with a header row), or a local IDX image
+     *             file whose label file sits beside it ({@code images-idx3} replaced by {@code labels-idx1})
+     * @throws DistilleryException when the path does not exist, cannot be read, or lacks the configured columns
+     */
+    public static Dataset<Row> read(SparkSession spark, DataSpec spec, String path) {
+        if ("idx".equals(spec.format())) {
+            return readIdx(spark, path);
+        }
+        Dataset<Row> raw;
+        try {
+            raw = switch (spec.format()) {
+                case "parquet" -> spark.read().parquet(path);
+                // inferSchema: CSV has no types; we need ints for labels and numbers for features.
+                case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(path);
+                default -> throw new DistilleryException("Data format '" + spec.format()
+                        + "' is not supported; use parquet, csv or idx.");
+            };
+        } catch (Exception e) {
+            throw SparkFailures.wrap(path, e);
+        }
+        return toCanonical(spark, raw, spec, path);
+    }
+
+    /** Canonical form of a freshly read file scan (the id generator needs the scan itself, see {@link StableIds}). */
+    static Dataset<Row> toCanonical(SparkSession spark, Dataset<Row> scan, DataSpec spec, String path) {
+        ColumnRoles roles = ColumnRoles.resolve(scan.schema(), spec, path).throwIfProblems();
+        Dataset<Row> withId;
+        String idColumn;
+        if (roles.idColumn() != null) {
+            withId = scan;
+            idColumn = roles.idColumn();
+        } else {
+            idColumn = "__distillery_id";
+            try {
+                withId = StableIds.withGeneratedIds(spark, scan, idColumn);
+            } catch (Exception e) {
+                throw SparkFailures.wrap(path, e);
+            }
+        }
+        List<Column> cols = new ArrayList<>();
+        cols.add(col(ColumnRoles.quote(idColumn)).cast(DataTypes.LongType).as(Canonical.ID));
+        cols.add(col(ColumnRoles.quote(roles.labelColumn())).cast(DataTypes.IntegerType).as(Canonical.LABEL));
+        cols.add(roles.featuresAsFloatArray().as(Canonical.FEATURES, Canonical.MARKER));
+        for (String p : roles.partitionColumns()) {
+            cols.add(col(ColumnRoles.quote(p)));
+        }
+        return withId.select(cols.toArray(Column[]::new));
+    }
+
+    /** IDX input: a local image file, with the label file beside it. */
+    private static Dataset<Row> readIdx(SparkSession spark, String path) {
+        Path images = localPath(path);
+        Path labels = labelsBeside(images);
+        IdxData data = IdxReader.read(images, labels);
+        return IdxToParquet.toCanonical(spark, data, null, spark.sparkContext().defaultParallelism());
+    }
+
+    /** The label file of an IDX image file: same folder, {@code images-idx3} replaced by {@code labels-idx1}. */
+    public static Path labelsBeside(Path images) {
+        String name = images.getFileName().toString();
+        if (!name.contains("images-idx3")) {
+            throw new DistilleryException("IDX image file name '" + name + "' does not contain 'images-idx3', so "
+                    + "its label file cannot be found (expected the same name with 'labels-idx1').");
+        }
+        return images.resolveSibling(name.replace("images-idx3", "labels-idx1"));
+    }
+
+    private static Path localPath(String path) {
+        URI uri = new org.apache.hadoop.fs.Path(path).toUri();
+        if (uri.getScheme() != null && !"file".equals(uri.getScheme())) {
+            throw new DistilleryException("IDX data path '" + path + "' is not a local file; IDX files are read by "
+                    + "the driver, so convert them to Parquet first (IdxToParquet) to use another filesystem.");
+        }
+        return Path.of(uri.getPath());
+    }
+}

@@ -1,0 +1,124 @@
+package io.distillery.data;
+
+import io.distillery.config.ConfigProblems;
+import io.distillery.config.DataSpec;
+import io.distillery.config.DistilleryException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+
+import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Checks a dataset before any training starts and reports every problem found in one {@link DistilleryException}
+ * (Spark ML's {@code transformSchema} / XGBoost4J-Spark's {@code validate} convention): a user fixes all of them in
+ * one go instead of one per failed run.
+ *
+ * <p>Schema problems are found from the schema alone. The data checks (empty data, label range, feature widths,
+ * NaN and infinite features, nulls) run as one aggregation, one Spark job, because validation must not cost a
+ * noticeable part of a run on large data.
+ */
+public final class DatasetValidator {
+    private DatasetValidator() {
+    }
+
+    /**
+     * Validates {@code data}, either canonical (as {@link DatasetReader} returns it) or raw with its columns named by
+     * {@code spec}.
+     *
+     * @param path where the data came from, named in the messages
+     * @throws DistilleryException listing every problem found, or when the data cannot be read
+     */
+    public static void validate(Dataset<Row> data, DataSpec spec, String path) {
+        ColumnRoles roles = ColumnRoles.resolve(data.schema(), spec, path);
+        // Without the columns the data checks cannot even be written down; report the schema problems alone.
+        roles.throwIfProblems();
+
+        Column label = col(ColumnRoles.quote(roles.labelColumn())).cast(DataTypes.LongType);
+        Column features = roles.featuresAsFloatArray();
+        Column id = roles.idColumn() == null ? lit(null).cast(DataTypes.LongType)
+                : col(ColumnRoles.quote(roles.idColumn())).cast(DataTypes.LongType);
+        Column badLabel = label.lt(0).or(label.geq(spec.numClasses()));
+        Column nonFinite = exists(features, x -> isnan(x).or(abs(x).equalTo(Float.POSITIVE_INFINITY)));
+        Column width = size(features);
+
+        Row s;
+        try {
+            s = data.agg(
+                    count(lit(1)),                                       // 0 rows
+                    sum(when(label.isNull(), 1).otherwise(0)),            // 1 null labels
+                    sum(when(badLabel, 1).otherwise(0)),                  // 2 labels out of range
+                    min(when(badLabel, label)),                           // 3
+                    max(when(badLabel, label)),                           // 4
+                    sum(when(features.isNull(), 1).otherwise(0)),         // 5 null feature arrays
+                    min(when(features.isNotNull(), width)),               // 6 narrowest row
+                    max(when(features.isNotNull(), width)),               // 7 widest row
+                    sum(when(nonFinite, 1).otherwise(0)),                 // 8 rows with NaN or infinity
+                    min(when(nonFinite, id)),                             // 9 an example id
+                    sum(when(exists(features, Column::isNull), 1).otherwise(0)) // 10 rows with a null feature
+            ).head();
+        } catch (Exception e) {
+            throw SparkFailures.wrap(path, e);
+        }
+
+        ConfigProblems problems = new ConfigProblems();
+        long rows = s.getLong(0);
+        if (rows == 0) {
+            problems.add("The data at '" + path + "' is empty: it holds no rows.");
+            problems.throwIfAny();
+        }
+        String labelName = "'" + roles.labelColumn() + "'";
+        String featuresName = roles.featuresColumn() != null ? "Features column '" + roles.featuresColumn() + "'"
+                : "The feature columns";
+        long nullLabels = s.getLong(1);
+        problems.check(nullLabels == 0, nullLabels + " of " + rows + " rows at '" + path
+                + "' have a null label in column " + labelName + ".");
+        long badLabels = s.getLong(2);
+        problems.check(badLabels == 0, badLabels + " of " + rows + " rows at '" + path + "' have a label in column "
+                + labelName + " outside [0, " + spec.numClasses() + ") (distillery.data.num-classes = "
+                + spec.numClasses() + "), e.g. " + (badLabels == 0 ? "" : rangeText(s.get(3), s.get(4))) + ".");
+        long nullFeatures = s.getLong(5);
+        problems.check(nullFeatures == 0, nullFeatures + " of " + rows + " rows at '" + path
+                + "' have null features.");
+        long nullElements = s.getLong(10);
+        problems.check(nullElements == 0, nullElements + " of " + rows + " rows at '" + path
+                + "' have a null feature value.");
+        if (!s.isNullAt(6)) {
+            int minWidth = s.getInt(6);
+            int maxWidth = s.getInt(7);
+            problems.check(minWidth == maxWidth, featuresName + " at '" + path + "' holds rows of different widths, "
+                    + "from " + minWidth + " to " + maxWidth + "; all rows must have the same number of features.");
+            int declared = spec.declaredFeatureWidth();
+            if (declared > 0 && (minWidth != declared || maxWidth != declared)) {
+                problems.add(featuresName + " at '" + path + "' holds rows of width "
+                        + (minWidth == maxWidth ? String.valueOf(minWidth) : minWidth + " to " + maxWidth)
+                        + " but the config declares width " + declared + declaredFrom(spec) + ".");
+            }
+        }
+        long nonFiniteRows = s.getLong(8);
+        problems.check(nonFiniteRows == 0, nonFiniteRows + " of " + rows + " rows at '" + path
+                + "' have NaN or infinite feature values" + (s.isNullAt(9) ? "" : ", e.g. the row with id " + s.get(9))
+                + ".");
+        problems.throwIfAny();
+    }
+
+    private static String rangeText(Object lo, Object hi) {
+        return lo.equals(hi) ? "label " + lo : "labels from " + lo + " to " + hi;
+    }
+
+    private static String declaredFrom(DataSpec spec) {
+        return spec.inputShape().isEmpty() ? " (" + spec.featureColumns().size() + " feature columns)"
+                : " (distillery.data.input-shape = " + spec.inputShape() + ")";
+    }
+}
