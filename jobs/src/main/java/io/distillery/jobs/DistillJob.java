@@ -126,7 +126,7 @@ public final class DistillJob {
     private static Dataset<Row> readStore(JobContext ctx, String storePath) {
         Dataset<Row> rows;
         try {
-            rows = ctx.spark().read().parquet(storePath);
+            rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
         } catch (Exception e) {
             throw new DistilleryException("Soft-target store " + storePath + " cannot be read: " + e.getMessage(), e);
         }

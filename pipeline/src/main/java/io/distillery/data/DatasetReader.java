@@ -42,7 +42,8 @@ public final class DatasetReader {
         Dataset<Row> raw;
         try {
             raw = switch (spec.format()) {
-                case "parquet" -> spark.read().parquet(path);
+                // Only Parquet files: an artifact directory also holds metadata.json.
+                case "parquet" -> spark.read().option("pathGlobFilter", "*.parquet").parquet(path);
                 // inferSchema: CSV has no types; we need ints for labels and numbers for features.
                 case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(path);
                 default -> throw new DistilleryException("Data format '" + spec.format()
