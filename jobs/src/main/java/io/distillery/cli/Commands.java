@@ -118,6 +118,21 @@ final class Commands {
         }
     }
 
+    @Command(name = "summarize", mixinStandardHelpOptions = true,
+            description = "Summarise several runs' metrics.json (e.g. one per seed): mean and std of each model's "
+                    + "accuracy, the distilled student's margin over the baseline, the teacher-student gap closed.")
+    static final class Summarize implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "METRICS_JSON", arity = "1..*",
+                description = "metrics.json files written by evaluate.")
+        java.util.List<java.nio.file.Path> files;
+
+        @Override
+        public Integer call() {
+            System.out.print(io.distillery.jobs.Summary.of(files).render());
+            return 0;
+        }
+    }
+
     @Command(name = "config", mixinStandardHelpOptions = true,
             description = "Print the resolved, validated config (defaults, file, environment and -P overrides).")
     static final class PrintConfig implements Callable<Integer> {
