@@ -1,6 +1,8 @@
 package io.distillery.cli;
 
 import io.distillery.config.DistilleryException;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +21,8 @@ public final class DistillCli implements Runnable {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "distillery-log4j2.properties");
         }
+        // Under spark-submit, Spark has configured logging (often WARN) before main runs: keep our progress lines.
+        Configurator.setLevel("io.distillery", Level.toLevel(System.getProperty("distillery.log.level"), Level.INFO));
         System.exit(execute(args));
     }
 

@@ -16,6 +16,10 @@ import com.typesafe.config.Config;
  */
 public record LayerSpec(String type, String name, int units, int kernel, int stride, String activation, double dropout) {
 
+    /** Activations accepted in config (DL4J's names, lower case). */
+    static final java.util.Set<String> ACTIVATIONS = java.util.Set.of("relu", "relu6", "leakyrelu", "elu", "selu",
+            "gelu", "swish", "mish", "tanh", "hardtanh", "sigmoid", "hardsigmoid", "softplus", "softsign", "identity");
+
     static LayerSpec from(Config c, int index, String path, ConfigProblems problems) {
         String type = c.hasPath("type") ? c.getString("type") : "dense";
         String name = c.hasPath("name") ? c.getString("name") : type + index;
@@ -31,6 +35,9 @@ public record LayerSpec(String type, String name, int units, int kernel, int str
                 "Layer " + at + " has units = " + units + "; a " + type + " layer needs units > 0.");
         problems.check(kernel > 0 && stride > 0,
                 "Layer " + at + " has kernel = " + kernel + " and stride = " + stride + "; both must be positive.");
+        problems.check(ACTIVATIONS.contains(activation.toLowerCase(java.util.Locale.ROOT)),
+                "Layer " + at + " has activation '" + activation + "'; use one of " + new java.util.TreeSet<>(ACTIVATIONS)
+                        + ".");
         problems.check(dropout >= 0 && dropout < 1,
                 "Layer " + at + " has dropout = " + dropout + "; it must be in [0, 1).");
         return new LayerSpec(type, name, units, kernel, stride, activation, dropout);

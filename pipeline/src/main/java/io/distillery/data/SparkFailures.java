@@ -11,9 +11,13 @@ final class SparkFailures {
     private SparkFailures() {
     }
 
-    static DistilleryException wrap(String path, Exception e) {
+    static RuntimeException wrap(String path, Exception e) {
         if (e instanceof DistilleryException de) {
             return de;
+        }
+        if (isEnvironmentFailure(e)) {
+            // A missing class or native library is a broken deployment, not bad data: do not blame the input.
+            return e instanceof RuntimeException re ? re : new IllegalStateException(e);
         }
         String msg = String.valueOf(e.getMessage());
         if (msg.contains("PATH_NOT_FOUND") || msg.contains("Path does not exist")) {
@@ -25,6 +29,15 @@ final class SparkFailures {
         }
         return new DistilleryException("Data at '" + path + "' could not be read; is a file corrupt or in another "
                 + "format? Cause: " + rootMessage(e), e);
+    }
+
+    private static boolean isEnvironmentFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ClassNotFoundException || t instanceof LinkageError || t instanceof VirtualMachineError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The innermost cause's message, which is usually the one that names the bad file. */
