@@ -3,7 +3,9 @@ package io.distillery.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 
@@ -62,6 +64,10 @@ public final class ConfigLoader {
             throw new DistilleryException("Unknown config key" + (unknown.size() > 1 ? "s " : " ")
                     + String.join(", ", unknown) + "; see conf/reference in the README for the known keys.");
         }
+        List<String> wrongTypes = wrongTypes(resolved, reference);
+        if (!wrongTypes.isEmpty()) {
+            throw new DistilleryException(String.join(" ", wrongTypes));
+        }
         try {
             // Touch every typed getter once so a wrong type is reported here with its key.
             DistilleryConfig.from(resolved);
@@ -104,6 +110,44 @@ public final class ConfigLoader {
             unknown.add(path + " (" + e.getValue().origin().description() + ")");
         }
         return new ArrayList<>(unknown);
+    }
+
+    /**
+     * Every known key whose value cannot be read as the type of its default, named with its full path and value
+     * (Lightbend Config's own message names only the last path element, relative to the subtree being read).
+     */
+    private static List<String> wrongTypes(Config resolved, Config reference) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> e : reference.resolve().getConfig(ROOT).entrySet()) {
+            String path = ROOT + "." + e.getKey();
+            if (!resolved.hasPath(path)) {
+                continue;
+            }
+            Object expected = e.getValue().unwrapped();
+            boolean integer = expected instanceof Integer || expected instanceof Long;
+            String want = integer ? "an integer" : expected instanceof Number ? "a number"
+                    : expected instanceof Boolean ? "true or false" : expected instanceof List ? "a list" : "a string";
+            try {
+                if (integer) {
+                    resolved.getLong(path);
+                } else if (expected instanceof Number) {
+                    resolved.getDouble(path);
+                } else if (expected instanceof Boolean) {
+                    resolved.getBoolean(path);
+                } else if (expected instanceof List) {
+                    resolved.getList(path);
+                } else {
+                    resolved.getString(path);
+                }
+            } catch (ConfigException.WrongType ex) {
+                ConfigValue v = resolved.getValue(path);
+                ConfigOrigin origin = v.origin();
+                problems.add("Key " + path + " is " + v.render(ConfigRenderOptions.concise())
+                        + (origin.filename() != null ? " (" + origin.description() + ")" : "") + "; it must be "
+                        + want + ".");
+            }
+        }
+        return problems;
     }
 
     private static boolean underFreeForm(String path, Config reference) {

@@ -1,6 +1,8 @@
 package io.distillery.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
 
 /**
  * One hidden layer of a model declared in HOCON.
@@ -21,6 +23,17 @@ public record LayerSpec(String type, String name, int units, int kernel, int str
             "gelu", "swish", "mish", "tanh", "hardtanh", "sigmoid", "hardsigmoid", "softplus", "softsign", "identity");
 
     static LayerSpec from(Config c, int index, String path, ConfigProblems problems) {
+        try {
+            return read(c, index, path, problems);
+        } catch (ConfigException.WrongType e) {
+            // Lightbend's message names only the field; say which layer, and show it.
+            throw new DistilleryException("Layer " + path + "[" + index + "] = "
+                    + c.root().render(ConfigRenderOptions.concise()) + " has a value of the wrong type: "
+                    + e.getMessage().replaceFirst("^String: \\d+: ", "") + ".", e);
+        }
+    }
+
+    private static LayerSpec read(Config c, int index, String path, ConfigProblems problems) {
         String type = c.hasPath("type") ? c.getString("type") : "dense";
         String name = c.hasPath("name") ? c.getString("name") : type + index;
         int units = c.hasPath("units") ? c.getInt("units") : 0;
