@@ -47,9 +47,11 @@ public final class DistillJob {
 
     static String fingerprint(JobContext ctx, boolean baseline, String storeFingerprint) {
         DistilleryConfig cfg = ctx.config();
+        // The temperature does not change an alpha = 0 objective, so it does not invalidate the baseline.
+        String temperature = baseline ? "-" : Double.toString(cfg.distill().temperature());
         return Fingerprint.of(STAGE, Boolean.toString(baseline), Long.toString(cfg.seed()), storeFingerprint,
                 cfg.studentModel().toString(), Configs.render(cfg, "student.train"),
-                Double.toString(cfg.distill().temperature()), Double.toString(alpha(cfg, baseline)),
+                temperature, Double.toString(alpha(cfg, baseline)),
                 Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"));
     }
 

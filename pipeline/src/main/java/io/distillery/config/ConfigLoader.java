@@ -62,7 +62,7 @@ public final class ConfigLoader {
         List<String> unknown = unknownKeys(resolved, reference);
         if (!unknown.isEmpty()) {
             throw new DistilleryException("Unknown config key" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + "; see conf/reference in the README for the known keys.");
+                    + String.join(", ", unknown) + "; the known keys and their defaults are in reference.conf (README, section Configuration).");
         }
         List<String> wrongTypes = wrongTypes(resolved, reference);
         if (!wrongTypes.isEmpty()) {
@@ -107,7 +107,8 @@ public final class ConfigLoader {
             if (reference.hasPathOrNull(path) || underFreeForm(path, reference)) {
                 continue;
             }
-            unknown.add(path + " (" + e.getValue().origin().description() + ")");
+            String origin = e.getValue().origin().description();
+            unknown.add(path + " (" + (origin.startsWith("String") ? "a -P override" : origin) + ")");
         }
         return new ArrayList<>(unknown);
     }

@@ -46,8 +46,21 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
         return student.model().derivedFromTeacher() ? student.model().deriveFrom(teacher.model()) : student.model();
     }
 
-    /** The resolved config as HOCON-flavoured JSON, for {@code distill config} and provenance. */
+    /**
+     * The resolved config as JSON, for {@code distill config} and provenance, with the value of every key whose
+     * path looks like a credential ({@code secret}, {@code password}, {@code token}, {@code access.key},
+     * {@code credential}) replaced by {@code ***}. Done on the tree, not the text, so nested keys are caught too.
+     */
     public String render() {
-        return raw.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(true));
+        Config redacted = raw;
+        for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> e : raw.entrySet()) {
+            if (SECRET_PATH.matcher(e.getKey()).find()) {
+                redacted = redacted.withValue(e.getKey(), com.typesafe.config.ConfigValueFactory.fromAnyRef("***"));
+            }
+        }
+        return redacted.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(true));
     }
+
+    private static final java.util.regex.Pattern SECRET_PATH = java.util.regex.Pattern.compile(
+            "(?i)(secret|password|passwd|token|access[.-]?key|credential)");
 }
