@@ -7,6 +7,7 @@ import io.distillery.data.DatasetValidator;
 import io.distillery.store.SoftTargetSchema;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 import java.util.List;
 
@@ -17,17 +18,16 @@ final class Inputs {
 
     /** The canonical training set (id, label, features), validated. */
     static Dataset<Row> train(JobContext ctx) {
-        return read(ctx, ctx.config().data().train());
+        return read(ctx.spark(), ctx.config().data(), ctx.config().data().train());
     }
 
     /** The canonical held-out set, validated. */
     static Dataset<Row> test(JobContext ctx) {
-        return read(ctx, ctx.config().data().test());
+        return read(ctx.spark(), ctx.config().data().forHeldOut(), ctx.config().data().test());
     }
 
-    private static Dataset<Row> read(JobContext ctx, String path) {
-        DataSpec spec = ctx.config().data();
-        Dataset<Row> data = DatasetReader.read(ctx.spark(), spec, path);
+    private static Dataset<Row> read(SparkSession spark, DataSpec spec, String path) {
+        Dataset<Row> data = DatasetReader.read(spark, spec, path);
         DatasetValidator.validate(data, spec, path);
         return data;
     }

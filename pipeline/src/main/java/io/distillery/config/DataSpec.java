@@ -41,6 +41,12 @@ public record DataSpec(String train, String test, String format, String idColumn
         return d;
     }
 
+    /** The same spec without partition columns: they describe the training input, not the held-out set. */
+    public DataSpec forHeldOut() {
+        return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses,
+                inputShape, List.of());
+    }
+
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */
     public int declaredFeatureWidth() {
         if (!inputShape.isEmpty()) {
