@@ -5,7 +5,6 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -102,15 +101,6 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
                 values[4 + taps.size() + p] = row.get(row.fieldIndex(partitionColumns.get(p)));
             }
             out.add(RowFactory.create(values));
-        }
-    }
-
-    /** Releases native memory of the arrays of one batch; kept for symmetry with the training side. */
-    static void close(INDArray... arrays) {
-        for (INDArray a : arrays) {
-            if (a != null && !a.wasClosed()) {
-                a.close();
-            }
         }
     }
 }

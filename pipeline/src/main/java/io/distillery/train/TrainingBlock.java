@@ -63,7 +63,7 @@ public final class TrainingBlock implements Serializable {
         return gather(features, inputWidth, null, from, to);
     }
 
-    /** The first {@code width} label columns of rows {@code [from, to)}, in storage order. */
+    /** A copy of the label vector of row {@code row} (storage order). */
     public float[] labelRow(int row) {
         float[] out = new float[labelWidth];
         System.arraycopy(labels, row * labelWidth, out, 0, labelWidth);
