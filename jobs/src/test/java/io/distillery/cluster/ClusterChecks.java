@@ -131,7 +131,8 @@ final class ClusterChecks {
         }
 
         private static String cell(String s) {
-            return s.replace("|", "\\|").replace("\n", " ");
+            // Paths relative to the repository, so the committed report does not depend on the checkout.
+            return s.replace(Cli.repo().toString() + "/", "").replace("|", "\\|").replace("\n", " ");
         }
     }
 }

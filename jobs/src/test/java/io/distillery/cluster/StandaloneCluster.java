@@ -340,9 +340,22 @@ public final class StandaloneCluster implements AutoCloseable {
             sleep(500);
         } while (System.nanoTime() < deadline);
         System.out.println("[cluster] stopped " + stateDir + "; checked PIDs " + started.keySet());
+        deleteExecutorJars();
         if (stop == null || stop.exit != 0 || !left.isEmpty()) {
             throw new AssertionError("cluster not cleanly stopped: still alive " + left + "; stop-cluster.sh: "
                     + (stop == null ? "not run" : "exit " + stop.exit + "\n" + stop.output));
+        }
+    }
+
+    /** Each executor copied the ~160 MB application jar into its work dir: drop those copies, keep the logs. */
+    private void deleteExecutorJars() {
+        try (Stream<Path> s = Files.walk(stateDir, 5)) {
+            for (Path jar : s.filter(p -> p.getFileName().toString().endsWith(".jar")
+                    && p.toString().contains("/work/app-")).toList()) {
+                Files.deleteIfExists(jar);
+            }
+        } catch (IOException e) {
+            System.out.println("[cluster] could not delete executor jar copies: " + e);
         }
     }
 
