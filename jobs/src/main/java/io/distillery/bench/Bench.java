@@ -59,7 +59,8 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li><b>Soft targets.</b> Ours: {@link SoftTargetsJob#run} end to end (input validation, hashes, Parquet in,
  *   {@link TeacherInference} in {@code mapPartitions}, zstd Parquet out, commit), and its core alone
- *   ({@code mapPartitions(TeacherInference)} + zstd write). Plain: {@link LogitsAndTaps#forward} (logits + taps,
+ *   ({@code mapPartitions(TeacherInference)} + zstd write), and the core into Spark's no-op sink (no store
+ *   encoding or output). Plain: {@link LogitsAndTaps#forward} (logits + taps,
  *   the same work as the executor side) over the same rows held in memory as INDArray batches.</li>
  *   <li><b>Student training.</b> Ours: {@link AveragingBackend}. Plain: {@code MultiLayerNetwork.fit(DataSet)}
  *   over the same blocks' minibatches in the same epoch order ({@code TrainingBlock.minibatch}), round by round as
@@ -230,6 +231,20 @@ public final class Bench {
             }
             return out;
         };
+        // The core without its output: evaluated through Spark's no-op sink, so the difference to the core is the
+        // store's encoding (rows to Parquet, zstd) and file output.
+        java.util.function.Supplier<String> noWrite = () -> {
+            Broadcast<byte[]> zip = sc.broadcast(teacherZip);
+            try {
+                spark.read().parquet(input)
+                        .mapPartitions(new TeacherInference(zip, teacherHash, taps, inferBatch, width, List.of()),
+                                Encoders.row(schema))
+                        .write().format("noop").mode("overwrite").save();
+            } finally {
+                zip.destroy();
+            }
+            return null;
+        };
         Runnable plain = () -> {
             double sink = 0;
             for (INDArray x : batches) {
@@ -253,6 +268,8 @@ public final class Bench {
             Measurement mJob = report.add(new Measurement("soft-targets", "ours: SoftTargetsJob.run", model, t, rows));
             Measurement mCore = report.add(new Measurement("soft-targets", "ours: mapPartitions + zstd write", model,
                     t, rows));
+            Measurement mNoWrite = report.add(new Measurement("soft-targets", "ours: mapPartitions, noop sink", model,
+                    t, rows));
             Measurement mPlain = report.add(new Measurement("soft-targets", "plain: LogitsAndTaps.forward loop",
                     model, threads.describeDefault(), rows));
             for (int r = 0; r <= o.repeats; r++) {
@@ -265,6 +282,7 @@ public final class Bench {
                     files.delete(store);
                 }
                 store = coreOut;
+                timed(warmUp ? null : mNoWrite, noWrite);
                 threads.restore();
                 timed(warmUp ? null : mPlain, () -> {
                     plain.run();
@@ -274,6 +292,7 @@ public final class Bench {
             }
             report.ratio("soft-targets: SoftTargetsJob.run / plain", mJob, mPlain, BenchReport.GOAL);
             report.ratio("soft-targets: mapPartitions+write / plain", mCore, mPlain, BenchReport.GOAL);
+            report.ratio("soft-targets: mapPartitions+noop / plain", mNoWrite, mPlain, Double.NaN);
         }
         return store;
     }

@@ -56,8 +56,8 @@ class BenchSmokeTest {
         assertEquals("local[2]", json.get("machine").get("spark master").asText());
 
         JsonNode ms = json.get("measurements");
-        // Soft targets: job, core, plain; per student: ours, plain, dl4j.
-        assertEquals(3 + 2 * 3, ms.size());
+        // Soft targets: job, core, core into a no-op sink, plain; per student: ours, plain, dl4j.
+        assertEquals(4 + 2 * 3, ms.size());
         Set<String> names = new HashSet<>();
         for (JsonNode m : ms) {
             names.add(m.get("section").asText() + "/" + m.get("name").asText().split(":")[0]);
@@ -72,8 +72,8 @@ class BenchSmokeTest {
                 "training/dl4j"), names);
 
         JsonNode ratios = json.get("ratios");
-        // Soft targets: job / plain, core / plain; per student: ours / plain, dl4j / plain.
-        assertEquals(2 + 2 * 2, ratios.size());
+        // Soft targets: job, core and no-op sink / plain; per student: ours / plain, dl4j / plain.
+        assertEquals(3 + 2 * 2, ratios.size());
         for (JsonNode r : ratios) {
             positive(r.get("value").asDouble(), r);
         }
