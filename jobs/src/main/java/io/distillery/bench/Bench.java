@@ -175,6 +175,12 @@ public final class Bench {
                 + "INDArray batches; ours also decodes Parquet rows, copies features in and logits/taps out of "
                 + "Spark rows, and encodes zstd Parquet (the job also validates the input and hashes input and "
                 + "teacher).");
+        if (o.dl4j) {
+            report.notes().add("DL4J's ParameterAveragingTrainingMaster persists its input (MEMORY_ONLY_SER) and "
+                    + "never unpersists it; the bench unpersists it after each DL4J epoch (untimed) so it cannot "
+                    + "crowd out the cached blocks. Its Direct approach also splits each epoch into "
+                    + "rows / (workers x batch x frequency) splits, each of which scans the whole persisted input.");
+        }
         report.notes().add("plain training loop = MultiLayerNetwork.fit over the same minibatches on the driver; ours "
                 + "and dl4j also broadcast/average parameters and updater state every averaging-frequency "
                 + "minibatches and run 'partitions' fits concurrently that share the cores (and ND4J's threads).");
@@ -415,6 +421,7 @@ public final class Bench {
                         threads.apply(setting);
                         timed(warmUp ? null : mDl4j, () -> dl4j.fitEpoch(dl4jNet, e));
                         threads.restore();
+                        dropLeakedRdds(blocks);
                     }
                     LOG.info("bench: {}, threads {}, {} {}", model, setting, warmUp ? "warm-up" : "repeat", r);
                 }
@@ -503,8 +510,23 @@ public final class Bench {
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (m != null) {
             m.add(seconds);
+            LOG.info(String.format(java.util.Locale.ROOT, "bench: %s | %s | %s | %.3f s | %.0f rows/s", m.name(),
+                    m.model(), m.threads(), seconds, m.rows() / seconds));
         }
         return value;
+    }
+
+    /**
+     * Unpersists every RDD but {@code keep}. DL4J's ParameterAveragingTrainingMaster persists its input
+     * (MEMORY_ONLY_SER) and never unpersists it, so each DL4J epoch leaves one serialized copy of the epoch's
+     * minibatches in the block manager; left there, they would crowd out our cached blocks in later runs.
+     */
+    private void dropLeakedRdds(JavaRDD<?> keep) {
+        for (Map.Entry<Integer, JavaRDD<?>> e : sc.getPersistentRDDs().entrySet()) {
+            if (e.getKey() != keep.id()) {
+                e.getValue().unpersist(true);
+            }
+        }
     }
 
     static String shape(MultiLayerNetwork net) {
