@@ -396,11 +396,17 @@ public final class Bench {
         MultiLayerNetwork oursNet = fresh.get();
         MultiLayerNetwork plainNet = fresh.get();
         MultiLayerNetwork dl4jNet = o.dl4j ? fresh.get() : null;
+        MultiLayerNetwork oneRoundNet = o.breakdown ? fresh.get() : null;
+        int maxBatches = byPartition.stream().filter(b -> !b.isEmpty())
+                .mapToInt(b -> b.get(0).batchCount(batchSize)).max().orElse(1);
+        TrainSpec oneRound = new TrainSpec(1, batchSize, maxBatches, partitions, "distillery");
         String model = "student " + shape(oursNet);
         PlainTrainer plain = new PlainTrainer(byPartition, cfg.seed(), batchSize, averagingFrequency);
 
         try (TrainingBackend ours = new AveragingBackend(sc, blocks, spec, cfg.seed(), oursNet);
-             TrainingBackend dl4j = o.dl4j ? new Dl4jParameterAveragingBackend(sc, blocks, spec, cfg.seed()) : null) {
+             TrainingBackend dl4j = o.dl4j ? new Dl4jParameterAveragingBackend(sc, blocks, spec, cfg.seed()) : null;
+             TrainingBackend ours1 = o.breakdown ? new AveragingBackend(sc, blocks, oneRound, cfg.seed(), oneRoundNet)
+                     : null) {
             int epoch = 0;
             for (String setting : o.taskThreads) {
                 String t = threads.describe(setting);
@@ -410,11 +416,16 @@ public final class Bench {
                         model, threads.describeDefault(), packed));
                 Measurement mDl4j = o.dl4j ? report.add(new Measurement("training",
                         "dl4j: ParameterAveragingTrainingMaster", model, t, packed)) : null;
+                Measurement mOne = ours1 == null ? null : report.add(new Measurement("training",
+                        "ours, 1 round/epoch (breakdown)", model, t, packed));
                 for (int r = 0; r <= o.repeats; r++, epoch++) {
                     boolean warmUp = r == 0;
                     int e = epoch;
                     threads.apply(setting);
                     timed(warmUp ? null : mOurs, () -> ours.fitEpoch(oursNet, e));
+                    if (ours1 != null) {
+                        timed(warmUp ? null : mOne, () -> ours1.fitEpoch(oneRoundNet, e));
+                    }
                     threads.restore();
                     timed(warmUp ? null : mPlain, () -> plain.fitEpoch(plainNet, e));
                     if (dl4j != null) {
@@ -428,6 +439,16 @@ public final class Bench {
                 report.ratio("training: ours / plain", mOurs, mPlain, BenchReport.GOAL);
                 if (mDl4j != null) {
                     report.ratio("training: dl4j / plain", mDl4j, mPlain, Double.NaN);
+                }
+                if (mOne != null) {
+                    report.ratio("training: ours 1 round/epoch / plain", mOne, mPlain, Double.NaN);
+                    double rounds = Math.ceil(maxBatches / (double) averagingFrequency);
+                    if (rounds > 1) {
+                        report.notes().add(String.format(java.util.Locale.ROOT, "%s, threads %s: one averaging "
+                                        + "round costs about %.1f ms beyond its minibatches ((ours - ours 1 "
+                                        + "round/epoch) / (%d - 1) rounds, medians).", model, t,
+                                1000 * (mOurs.medianSeconds() - mOne.medianSeconds()) / (rounds - 1), (int) rounds));
+                    }
                 }
             }
         }

@@ -69,6 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-dl4j", description = "Skip DL4J's ParameterAveragingTrainingMaster.")
     boolean noDl4j;
 
+    @Option(names = "--breakdown", description = "Also time our averaging with one round per epoch, to separate "
+            + "the cost of the averaging rounds from that of concurrent fitting.")
+    boolean breakdown;
+
     @Option(names = "--no-soft-targets", description = "Skip the soft-target measurements (one untimed run still "
             + "makes the students' input).")
     boolean noSoftTargets;
@@ -95,6 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.students = students;
         o.taskThreads = taskThreads;
         o.dl4j = !noDl4j;
+        o.breakdown = breakdown;
         o.softTargets = !noSoftTargets;
         o.out = out;
         o.workDir = workDir;

@@ -40,6 +40,11 @@ public final class BenchOptions {
     public List<String> taskThreads = new ArrayList<>(List.of("default", "1"));
     /** Also measure DL4J's ParameterAveragingTrainingMaster. */
     public boolean dl4j = true;
+    /**
+     * Also time our averaging with one round per epoch (averaging frequency = the partition's minibatches): the
+     * difference to the configured frequency is the cost of the averaging rounds themselves.
+     */
+    public boolean breakdown;
     /** Also measure the soft-target stage (needed anyway once, to make the student's input). */
     public boolean softTargets = true;
     /** Where to write the results as JSON; null = do not. */
