@@ -1,0 +1,137 @@
+package io.distillery.bench;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code distill bench}: throughput of our Spark paths against plain single-process DL4J loops; see {@link Bench}. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure soft-target and student-training throughput of our Spark paths against plain "
+                + "single-process DL4J loops (and DL4J's ParameterAveragingTrainingMaster) on the same rows and "
+                + "batch size; print medians of alternating runs, the runs, and the ratios.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "conf/fashion-mnist-offline.conf",
+            description = "Run config whose teacher, student, batch sizes and loss are used (default: ${DEFAULT-VALUE}).")
+    File config;
+
+    @Option(names = "-P", paramLabel = "KEY=VALUE",
+            description = "Override a config key (with or without the 'distillery.' prefix); repeatable.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "Training rows, Parquet (id, label, features). Default: data/fashion-mnist/train when it "
+                    + "exists, else the config's data.train.")
+    String data;
+
+    @Option(names = "--rows", defaultValue = "0", description = "Use the first N rows by id; 0 = all (default).")
+    int rows;
+
+    @Option(names = "--repeats", defaultValue = "5",
+            description = "Timed runs of each measurement, after one warm-up (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]",
+            description = "Spark master when not set by spark-submit (default: ${DEFAULT-VALUE}).")
+    String master;
+
+    @Option(names = {"--partitions", "--workers"}, defaultValue = "0",
+            description = "Partitions = training workers = soft-target tasks; 0 = Spark's default parallelism.")
+    int partitions;
+
+    @Option(names = "--infer-batch-size", defaultValue = "0",
+            description = "Rows per teacher forward pass; 0 = the config's soft-targets.batch-size.")
+    int inferBatchSize;
+
+    @Option(names = "--batch-size", defaultValue = "0",
+            description = "Rows per training minibatch; 0 = the config's student.train.batch-size.")
+    int batchSize;
+
+    @Option(names = "--averaging-frequency", defaultValue = "0",
+            description = "Minibatches per worker between averages; 0 = the config's student.train value.")
+    int averagingFrequency;
+
+    @Option(names = "--student", paramLabel = "UNITS", split = ";",
+            description = "A student's hidden layer widths, e.g. 32 or 800,800; repeatable. Default: the config's "
+                    + "student and 800,800.")
+    List<String> students = new ArrayList<>();
+
+    @Option(names = "--task-threads", paramLabel = "SETTING", split = ",", defaultValue = "default,1",
+            description = "ND4J threads per op on the Spark side, one set of measurements each: 'default' or a "
+                    + "number (default: ${DEFAULT-VALUE}). Plain loops always use ND4J's default.")
+    List<String> taskThreads;
+
+    @Option(names = "--no-dl4j", description = "Skip DL4J's ParameterAveragingTrainingMaster.")
+    boolean noDl4j;
+
+    @Option(names = "--breakdown", description = "Also time our averaging with one round per epoch, to separate "
+            + "the cost of the averaging rounds from that of concurrent fitting.")
+    boolean breakdown;
+
+    @Option(names = "--no-soft-targets", description = "Skip the soft-target measurements (one untimed run still "
+            + "makes the students' input).")
+    boolean noSoftTargets;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
+    File out;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Scratch directory, kept afterwards (default: a temp directory, deleted).")
+    File workDir;
+
+    @Override
+    public Integer call() {
+        BenchOptions o = new BenchOptions();
+        o.config = config;
+        o.overrides = overrides;
+        o.data = data;
+        o.rows = rows;
+        o.repeats = repeats;
+        o.partitions = partitions;
+        o.inferBatchSize = inferBatchSize;
+        o.batchSize = batchSize;
+        o.averagingFrequency = averagingFrequency;
+        o.students = students;
+        o.taskThreads = taskThreads;
+        o.dl4j = !noDl4j;
+        o.breakdown = breakdown;
+        o.softTargets = !noSoftTargets;
+        o.out = out;
+        o.workDir = workDir;
+        SparkSession spark = session(master);
+        try {
+            BenchReport report = new Bench(spark, o).run();
+            System.out.println();
+            System.out.print(report.render());
+            if (out != null) {
+                report.writeJson(out);
+                System.out.println("results: " + out);
+            }
+        } finally {
+            spark.stop();
+        }
+        return 0;
+    }
+
+    /** The same session settings as the stage subcommands (Kryo with ND4J's registrator, zstd Parquet). */
+    static SparkSession session(String fallbackMaster) {
+        SparkConf conf = new SparkConf();
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(fallbackMaster);
+        }
+        conf.setIfMissing("spark.app.name", "distillery bench");
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
+        if (conf.get("spark.master").startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}

@@ -1,0 +1,137 @@
+package io.distillery.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Everything one bench run measured: the machine, the settings, every measurement and the ratios between them. */
+public final class BenchReport {
+    /** The ratio the project aims for between our distributed paths and the plain single-process loop. */
+    public static final double GOAL = 0.8;
+
+    /**
+     * One ratio of median throughputs.
+     *
+     * @param name        e.g. "soft-targets job / plain"
+     * @param model       the network both sides ran
+     * @param threads     the Spark side's ND4J threads
+     * @param value       numerator median rows/s divided by denominator median rows/s
+     * @param goal        the goal for this ratio, or NaN when there is none
+     */
+    public record Ratio(String name, String model, String threads, double value, double goal) {
+    }
+
+    private final Map<String, Object> machine = new LinkedHashMap<>();
+    private final Map<String, Object> settings = new LinkedHashMap<>();
+    private final List<Measurement> measurements = new ArrayList<>();
+    private final List<Ratio> ratios = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    public Map<String, Object> machine() {
+        return machine;
+    }
+
+    public Map<String, Object> settings() {
+        return settings;
+    }
+
+    public List<Measurement> measurements() {
+        return measurements;
+    }
+
+    public List<Ratio> ratios() {
+        return ratios;
+    }
+
+    public List<String> notes() {
+        return notes;
+    }
+
+    Measurement add(Measurement m) {
+        measurements.add(m);
+        return m;
+    }
+
+    void ratio(String name, Measurement numerator, Measurement denominator, double goal) {
+        ratios.add(new Ratio(name, numerator.model(), numerator.threads(),
+                numerator.medianRowsPerSecond() / denominator.medianRowsPerSecond(), goal));
+    }
+
+    /** The human-readable report: machine, settings, every measurement with its runs, then the ratios. */
+    public String render() {
+        StringBuilder s = new StringBuilder();
+        s.append("== Distillery bench ==\n");
+        s.append("machine:\n");
+        machine.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-26s %s%n", k, v)));
+        s.append("settings:\n");
+        settings.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-26s %s%n", k, v)));
+        s.append('\n');
+        String header = String.format(Locale.ROOT, "%-13s %-39s %-38s %-12s %8s %13s %9s  %s%n", "section",
+                "what", "model", "nd4j threads", "rows", "median rows/s", "median s", "runs (s)");
+        s.append(header);
+        s.append("-".repeat(header.length() - 1)).append('\n');
+        for (Measurement m : measurements) {
+            s.append(String.format(Locale.ROOT, "%-13s %-39s %-38s %-12s %8d %13.0f %9.3f  %s%n", m.section(),
+                    m.name(), m.model(), m.threads(), m.rows(), m.medianRowsPerSecond(), m.medianSeconds(),
+                    m.seconds().stream().map(x -> String.format(Locale.ROOT, "%.3f", x))
+                            .collect(Collectors.joining(" "))));
+        }
+        s.append('\n');
+        String rh = String.format(Locale.ROOT, "%-42s %-38s %-12s %7s  %s%n", "ratio of median rows/s", "model",
+                "nd4j threads", "value", "goal");
+        s.append(rh);
+        s.append("-".repeat(rh.length() - 1)).append('\n');
+        for (Ratio r : ratios) {
+            String goal = Double.isNaN(r.goal()) ? "-"
+                    : String.format(Locale.ROOT, ">= %.2f %s", r.goal(), r.value() >= r.goal() ? "met" : "NOT met");
+            s.append(String.format(Locale.ROOT, "%-42s %-38s %-12s %7.3f  %s%n", r.name(), r.model(), r.threads(),
+                    r.value(), goal));
+        }
+        if (!notes.isEmpty()) {
+            s.append('\n');
+            for (String n : notes) {
+                s.append("note: ").append(n).append('\n');
+            }
+        }
+        return s.toString();
+    }
+
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("machine", machine);
+        m.put("settings", settings);
+        m.put("measurements", measurements.stream().map(Measurement::toJson).toList());
+        m.put("ratios", ratios.stream().map(r -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", r.name());
+            x.put("model", r.model());
+            x.put("threads", r.threads());
+            x.put("value", r.value());
+            x.put("goal", Double.isNaN(r.goal()) ? null : r.goal());
+            return x;
+        }).toList());
+        m.put("notes", notes);
+        return m;
+    }
+
+    public void writeJson(File file) {
+        try {
+            File parent = file.getAbsoluteFile().getParentFile();
+            if (parent != null) {
+                parent.mkdirs();
+            }
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, toJson());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file, e);
+        }
+    }
+}
