@@ -43,7 +43,6 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -459,7 +458,6 @@ public final class Bench {
      * (each round, each partition's next {@code averagingFrequency} minibatches), fitted one after the other.
      */
     static final class PlainTrainer {
-        private static final Method PERMUTATION = epochOrder();
         private final List<List<TrainingBlock>> byPartition;
         private final long seed;
         private final int batchSize;
@@ -479,7 +477,7 @@ public final class Bench {
             for (int p = 0; p < parts; p++) {
                 if (!byPartition.get(p).isEmpty()) {
                     TrainingBlock b = byPartition.get(p).get(0);
-                    orders[p] = permutation(b.rows(), seed, epoch, p);
+                    orders[p] = io.distillery.train.EpochOrder.permutation(b.rows(), seed, epoch, p);
                     maxBatches = Math.max(maxBatches, b.batchCount(batchSize));
                 }
             }
@@ -500,26 +498,6 @@ public final class Bench {
                 }
             }
             return fitted == 0 ? Double.NaN : loss / fitted;
-        }
-
-        /** {@code EpochOrder.permutation}, package-private in the pipeline: the exact order the workers use. */
-        private static int[] permutation(int rows, long seed, int epoch, int partition) {
-            try {
-                return (int[]) PERMUTATION.invoke(null, rows, seed, epoch, partition);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("Cannot call EpochOrder.permutation", e);
-            }
-        }
-
-        private static Method epochOrder() {
-            try {
-                Method m = Class.forName("io.distillery.train.EpochOrder")
-                        .getDeclaredMethod("permutation", int.class, long.class, int.class, int.class);
-                m.setAccessible(true);
-                return m;
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("io.distillery.train.EpochOrder.permutation not found", e);
-            }
         }
     }
 

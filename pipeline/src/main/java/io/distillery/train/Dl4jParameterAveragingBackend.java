@@ -51,6 +51,8 @@ public final class Dl4jParameterAveragingBackend implements TrainingBackend {
         int batchSize = spec.batchSize();
         JavaRDD<DataSet> minibatches = blocks.mapPartitionsWithIndex(new Minibatches(seed, epoch, batchSize), true);
         spark.fit(minibatches);
+        // DL4J persists its input (MEMORY_ONLY_SER) and never releases it: one copy per epoch would pile up.
+        minibatches.unpersist(false);
         MultiLayerNetwork trained = spark.getNetwork();
         if (trained != net) {
             ModelState.of(trained).applyTo(net);

@@ -6,11 +6,12 @@ import java.util.SplittableRandom;
  * The order in which a partition's rows are visited in an epoch: a permutation derived from the run's seed, the
  * epoch and the partition alone, so a resumed or retried task sees exactly the same minibatches.
  */
-final class EpochOrder {
+public final class EpochOrder {
     private EpochOrder() {
     }
 
-    static int[] permutation(int rows, long seed, int epoch, int partition) {
+    /** The visiting order of {@code rows} rows of {@code partition} in {@code epoch}. */
+    public static int[] permutation(int rows, long seed, int epoch, int partition) {
         SplittableRandom rng = new SplittableRandom(mix(seed, epoch, partition));
         int[] order = new int[rows];
         for (int i = 0; i < rows; i++) {
