@@ -38,7 +38,10 @@ public final class Dl4jParameterAveragingBackend implements TrainingBackend {
 
     @Override
     public double fitEpoch(MultiLayerNetwork net, int epoch) {
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(blocks.getNumPartitions(), 1)
+        // The second argument is the number of examples in each DataSet of the RDD: each of ours is a minibatch.
+        // Declaring 1 makes DL4J glue batchSize of them into one giant minibatch and count far too few splits.
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(
+                blocks.getNumPartitions(), spec.batchSize())
                 .batchSizePerWorker(spec.batchSize())
                 .averagingFrequency(spec.averagingFrequency())
                 .workerPrefetchNumBatches(0)

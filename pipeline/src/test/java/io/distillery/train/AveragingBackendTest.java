@@ -109,7 +109,7 @@ class AveragingBackendTest {
     void dl4jBackendLearns() {
         JavaRDD<TrainingBlock> train = blobs(400, 1);
         JavaRDD<TrainingBlock> test = blobs(200, 2);
-        TrainSpec spec = new TrainSpec(6, 32, 4, 2, "dl4j");
+        TrainSpec spec = new TrainSpec(3, 32, 4, 2, "dl4j");
         MultiLayerNetwork net = freshNet();
         try (Dl4jParameterAveragingBackend backend = new Dl4jParameterAveragingBackend(sc, train, spec, 7)) {
             for (int e = 0; e < spec.epochs(); e++) {
