@@ -5,6 +5,7 @@ import io.distillery.config.DistillSpec;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
 import io.distillery.config.RoleSpec;
+import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
 import io.distillery.model.ModelArtifact;
 import io.distillery.model.ModelFactory;
@@ -17,6 +18,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +27,8 @@ import java.util.Map;
 
 /**
  * {@code distill}: trains the student from the soft-target store with the Hinton loss
- * ({@code alpha * T^2 * KL(p_teacher^T || p_student^T) + (1 - alpha) * CE(label, p_student)}) by parameter
- * averaging, streaming minibatches from the store's partitions. With {@code baseline = true} it trains the same
+ * ({@code alpha * T^2 * KL(p_teacher^T || p_student^T) + (1 - alpha) * CE(label, p_student)}), or the weighted
+ * terms of {@code distill.loss}, by parameter averaging, streaming minibatches from the store's partitions. With {@code baseline = true} it trains the same
  * student, from the same seed, on the same minibatches of the same store, with {@code alpha = 0}: the student
  * without a teacher, for comparison.
  */
@@ -51,7 +53,7 @@ public final class DistillJob {
         String temperature = baseline ? "-" : Double.toString(cfg.distill().temperature());
         return Fingerprint.of(STAGE, Boolean.toString(baseline), Long.toString(cfg.seed()), storeFingerprint,
                 cfg.studentModel().toString(), Configs.render(cfg, "student.train"),
-                temperature, Double.toString(alpha(cfg, baseline)),
+                temperature, Double.toString(alpha(cfg, baseline)), baseline ? "-" : Configs.render(cfg, "distill.loss"),
                 Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"));
     }
 
@@ -60,6 +62,7 @@ public final class DistillJob {
         String name = baseline ? "baseline" : "student";
         String output = outputPath(cfg, baseline);
         StageOutput.checkWritable(ctx, output);
+        ILossFunction loss = objective(cfg.distill(), baseline, cfg.data().numClasses());
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
         Dataset<Row> rows = readStore(ctx, storePath);
@@ -67,23 +70,20 @@ public final class DistillJob {
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
         DistillSpec d = cfg.distill();
-        double alpha = alpha(cfg, baseline);
         RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
 
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
                 RowLabels.distillation(classes, d.labelledFraction(), cfg.seed()));
         JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
-        DistillationLoss loss = new DistillationLoss(d.temperature(), alpha, classes);
         MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
                 cfg.seed());
-        LOG.info("{}: {} parameters; loss = {} * T^2 * KL(teacher_T || student_T) + {} * CE(label, student), T = {},"
-                        + " labelled fraction {}", name, net.numParams(), alpha, 1 - alpha, d.temperature(),
+        LOG.info("{}: {} parameters; loss = {}; labelled fraction {}", name, net.numParams(), formula(loss),
                 d.labelledFraction());
 
         String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
         Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
         facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
-        facts.put("loss", loss.toString());
+        facts.put("loss", formula(loss));
         facts.put("labelled-fraction", Double.toString(d.labelledFraction()));
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
@@ -93,6 +93,31 @@ public final class DistillJob {
         trainBlocks.unpersist();
         testBlocks.unpersist();
         LOG.info("{}: saved to {}", name, output);
+    }
+
+    /**
+     * The student's objective: the configured weighted terms ({@code distill.loss}), else the Hinton loss; the
+     * baseline's is always the hard-label term alone. Built before any Spark work, so an unknown term fails fast.
+     */
+    static ILossFunction objective(DistillSpec d, boolean baseline, int classes) {
+        if (baseline || d.loss().isEmpty()) {
+            return new DistillationLoss(d.temperature(), baseline ? 0.0 : d.alpha(), classes);
+        }
+        CompositeLoss.Builder builder = CompositeLoss.builder();
+        for (DistillSpec.LossTermConfig t : d.loss()) {
+            builder.add(t.weight(), t.term(), t.params());
+        }
+        return builder.build();
+    }
+
+    /** The objective as a readable formula, for the log and provenance. */
+    static String formula(ILossFunction loss) {
+        if (loss instanceof CompositeLoss c) {
+            return c.formula();
+        }
+        DistillationLoss h = (DistillationLoss) loss;
+        return h.getAlpha() + " * T^2 * KL(teacher_T || student_T) + " + (1 - h.getAlpha())
+                + " * CE(label, student), T = " + h.getTemperature();
     }
 
     /**
