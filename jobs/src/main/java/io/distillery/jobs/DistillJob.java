@@ -28,8 +28,8 @@ import java.util.Map;
 /**
  * {@code distill}: trains the student from the soft-target store with the Hinton loss
  * ({@code alpha * T^2 * KL(p_teacher^T || p_student^T) + (1 - alpha) * CE(label, p_student)}), or the weighted
- * terms of {@code distill.loss}, by parameter averaging, streaming minibatches from the store's partitions. With {@code baseline = true} it trains the same
- * student, from the same seed, on the same minibatches of the same store, with {@code alpha = 0}: the student
+ * terms of {@code distill.loss}, by parameter averaging, streaming minibatches from the store's partitions.
+ * With {@code baseline = true} it trains the same student, from the same seed, on the same minibatches of the same store, with {@code alpha = 0}: the student
  * without a teacher, for comparison.
  */
 public final class DistillJob {

@@ -167,7 +167,10 @@ class ExecutorKillIT {
             StandaloneCluster.Submission s = cluster.submit(StandaloneCluster.DEFAULT_SUBMIT_TIMEOUT,
                     List.of("spark.ui.enabled=false"), args("soft-targets", overrides(badRun, missing)));
             List<String> errors = s.output().lines().filter(l -> l.startsWith("error: ")).toList();
-            boolean trace = s.output().contains("\tat ") || s.output().contains("unexpected failure");
+            // Our CLI prints a stack trace only for unexpected failures. Spark itself may log one when the driver
+            // exits while an executor is still fetching the jar (a closed channel): that noise is not ours.
+            boolean trace = s.output().contains("unexpected failure")
+                    || s.output().lines().anyMatch(l -> l.startsWith("\tat io.distillery"));
             JsonNode master = JSON.readTree(cluster.masterJson());
             int alive = master.path("aliveworkers").asInt();
             boolean written = Files.exists(badRun.resolve("soft-targets"));
