@@ -62,6 +62,7 @@ public final class DistillJob {
         String name = baseline ? "baseline" : "student";
         String output = outputPath(cfg, baseline);
         StageOutput.checkWritable(ctx, output);
+        long t0 = System.nanoTime();
         ILossFunction loss = objective(cfg.distill(), baseline, cfg.data().numClasses());
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
@@ -92,7 +93,8 @@ public final class DistillJob {
         Training.checkpoints(ctx, output).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();
-        LOG.info("{}: saved to {}", name, output);
+        LOG.info(String.format("%s: trained and saved to %s in %.1f s", name, output,
+                (System.nanoTime() - t0) / 1e9));
     }
 
     /**
