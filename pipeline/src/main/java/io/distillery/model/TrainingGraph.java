@@ -173,10 +173,11 @@ public final class TrainingGraph {
 
     /**
      * A new, initialised training graph whose student layers start from {@code start}'s parameters (so a run with
-     * feature terms starts from exactly the student a plain run with the same seed starts from).
+     * feature terms starts from exactly the student a plain run with the same seed starts from). The configuration is
+     * cloned: a graph keeps its iteration and epoch counts in it, so two graphs must never share one.
      */
     public static ComputationGraph build(ComputationGraphConfiguration conf, MultiLayerNetwork start) {
-        ComputationGraph graph = new ComputationGraph(conf);
+        ComputationGraph graph = new ComputationGraph(conf.clone());
         graph.init();
         copyLayers(start, graph, false);
         return graph;
