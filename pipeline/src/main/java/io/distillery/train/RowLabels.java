@@ -59,4 +59,44 @@ public interface RowLabels extends Serializable {
             }
         };
     }
+
+    /**
+     * {@code base}'s label vector followed by the teacher's tapped activations ({@code tap_<layer>} columns of the
+     * store), for a training graph whose auxiliary heads are labelled with them.
+     *
+     * @param tapColumns store columns, in order
+     * @param tapWidths  their widths (a row of another width fails, naming the column)
+     */
+    public static RowLabels withTaps(RowLabels base, List<String> tapColumns, int[] tapWidths) {
+        int total = base.width();
+        for (int w : tapWidths) {
+            total += w;
+        }
+        int width = total;
+        List<String> columns = List.copyOf(tapColumns);
+        int[] widths = tapWidths.clone();
+        return new RowLabels() {
+            @Override
+            public int width() {
+                return width;
+            }
+
+            @Override
+            public void write(Row row, float[] target, int offset) {
+                base.write(row, target, offset);
+                int at = offset + base.width();
+                for (int t = 0; t < columns.size(); t++) {
+                    List<Float> values = row.getList(row.fieldIndex(columns.get(t)));
+                    if (values.size() != widths[t]) {
+                        throw new IllegalStateException("Column " + columns.get(t) + " of the soft-target store has "
+                                + values.size() + " values in a row; the teacher layer has " + widths[t] + ".");
+                    }
+                    for (int i = 0; i < widths[t]; i++) {
+                        target[at + i] = values.get(i);
+                    }
+                    at += widths[t];
+                }
+            }
+        };
+    }
 }
