@@ -15,6 +15,9 @@
 #   SEEDS           student seeds (default "1 2 3")
 #   RUN_DIR         where everything goes (default target/runs/loss-terms)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS   override the config's 8 and 20 (e.g. 1 and 2 to check the script on the sample)
+#   CONV_STUDENT_EPOCHS  epochs of the three convolutional students (default 5, or STUDENT_EPOCHS when set): DL4J
+#                   M2 trains the conv student at about 375 rows/s here (180-260 s per full-data epoch), so 20 epochs
+#                   x 3 variants x 3 seeds would take about 11 h; they are compared only with each other
 #   OMP_NUM_THREADS one native thread per Spark task by default: local[*] already runs one task per core, and with
 #                   ND4J's default (all cores per task) the convolutional students ran 1.5x slower on 2 cores
 set -euo pipefail
@@ -64,7 +67,8 @@ for seed in "${SEED_LIST[@]}"; do
     out="$dir/$name"
     args=("$CONF" "${COMMON[@]}" -P "seed=$seed" -P "teacher.path=\"$SHARED/teacher\""
           -P "soft-targets.path=\"$SHARED/soft-targets\"" -P "student.path=\"$out\"" -P "baseline.path=\"$out\"")
-    [[ "$kind" == conv ]] && args+=(-P "student.model.layers=$CONV_STUDENT")
+    [[ "$kind" == conv ]] && args+=(-P "student.model.layers=$CONV_STUDENT"
+                                    -P "student.train.epochs=${CONV_STUDENT_EPOCHS:-${STUDENT_EPOCHS:-5}}")
     if ! committed "$out"; then
       echo "== $(stamp) seed $seed: $name ==" >&2
       if [[ "$loss" == baseline ]]; then
