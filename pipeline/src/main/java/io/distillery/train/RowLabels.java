@@ -1,10 +1,10 @@
 package io.distillery.train;
 
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.TeacherTargets;
 import org.apache.spark.sql.Row;
 
 import java.io.Serializable;
-import java.util.List;
 
 /**
  * How a row becomes the label vector its loss expects. {@link #oneHot} is the plain classification target;
@@ -35,11 +35,21 @@ public interface RowLabels extends Serializable {
     }
 
     /**
-     * {@code [one-hot label (or zeros when hidden) | teacher logits]}.
+     * {@code [one-hot label (or zeros when hidden) | teacher logits]} from a dense store's {@code teacher_logits}.
      *
      * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
      */
     static RowLabels distillation(int numClasses, double labelledFraction, long seed) {
+        return distillation(numClasses, labelledFraction, seed, TeacherTargets.dense());
+    }
+
+    /**
+     * {@code [one-hot label (or zeros when hidden) | teacher logits]}, the teacher logits read by {@code teacher}
+     * (dense, or rebuilt from a top-k store), so every loss works unchanged from either kind of store.
+     *
+     * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
+     */
+    static RowLabels distillation(int numClasses, double labelledFraction, long seed, TeacherTargets teacher) {
         return new RowLabels() {
             @Override
             public int width() {
@@ -52,10 +62,7 @@ public interface RowLabels extends Serializable {
                 if (LabelledSubset.isLabelled(id, seed, labelledFraction)) {
                     target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
                 }
-                List<Float> logits = row.getList(row.fieldIndex(SoftTargetSchema.LOGITS));
-                for (int i = 0; i < numClasses; i++) {
-                    target[offset + numClasses + i] = logits.get(i);
-                }
+                teacher.write(row, numClasses, target, offset + numClasses);
             }
         };
     }
