@@ -4,13 +4,14 @@ import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistillSpec;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
+import io.distillery.config.MissingMass;
 import io.distillery.config.RoleSpec;
 import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
 import io.distillery.model.ModelArtifact;
 import io.distillery.model.ModelFactory;
 import io.distillery.provenance.Provenance;
-import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.TeacherTargets;
 import io.distillery.train.RowLabels;
 import io.distillery.train.TrainingBlock;
 import io.distillery.train.TrainingBlocks;
@@ -54,7 +55,10 @@ public final class DistillJob {
         return Fingerprint.of(STAGE, Boolean.toString(baseline), Long.toString(cfg.seed()), storeFingerprint,
                 cfg.studentModel().toString(), Configs.render(cfg, "student.train"),
                 temperature, Double.toString(alpha(cfg, baseline)), baseline ? "-" : Configs.render(cfg, "distill.loss"),
-                Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"));
+                Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"))
+                // A top-k store's missing mass changes the targets; the default keeps older fingerprints valid.
+                + (baseline || cfg.distill().missingMass() == MissingMass.UNIFORM ? ""
+                : "+missing-mass=" + cfg.distill().missingMass().configName());
     }
 
     public static void run(JobContext ctx, boolean baseline) {
@@ -65,7 +69,9 @@ public final class DistillJob {
         ILossFunction loss = objective(cfg.distill(), baseline, cfg.data().numClasses());
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
-        Dataset<Row> rows = readStore(ctx, storePath);
+        TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
+                cfg.distill(), baseline);
+        Dataset<Row> rows = SoftTargetStore.read(ctx, storePath, teacher, cfg.data().numClasses());
         Dataset<Row> test = Inputs.test(ctx);
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -73,7 +79,7 @@ public final class DistillJob {
         RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
 
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
-                RowLabels.distillation(classes, d.labelledFraction(), cfg.seed()));
+                RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher));
         JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
         MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
                 cfg.seed());
@@ -148,20 +154,5 @@ public final class DistillJob {
                         + " but distillery.data.num-classes is " + cfg.data().numClasses() + ".");
         problems.throwIfAny();
         return store;
-    }
-
-    private static Dataset<Row> readStore(JobContext ctx, String storePath) {
-        Dataset<Row> rows;
-        try {
-            rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
-        } catch (Exception e) {
-            throw new DistilleryException("Soft-target store " + storePath + " cannot be read: " + e.getMessage(), e);
-        }
-        ConfigProblems problems = new ConfigProblems();
-        SoftTargetSchema.checkStoreColumns(rows.schema(), List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
-                SoftTargetSchema.FEATURES, SoftTargetSchema.LOGITS), storePath, problems);
-        problems.throwIfAny();
-        return rows.select(SoftTargetSchema.ID, SoftTargetSchema.LABEL, SoftTargetSchema.FEATURES,
-                SoftTargetSchema.LOGITS);
     }
 }
