@@ -34,8 +34,12 @@ public final class StoreBenchCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "512", description = "Synthetic teacher hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--noise", defaultValue = "0.5", description = "Synthetic noise sigma as a fraction of the median "
-            + "nearest-prototype distance (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bayes-accuracy", defaultValue = "0.8", description = "Synthetic noise level given as the accuracy "
+            + "of the Bayes-optimal (nearest-prototype) classifier (default: ${DEFAULT-VALUE}).")
+    double bayesAccuracy;
+
+    @Option(names = "--noise", defaultValue = "0", description = "Instead: synthetic noise sigma as a fraction of the "
+            + "median nearest-prototype distance.")
     double noise;
 
     @Option(names = "--k", split = ",", defaultValue = "1,3,5,10,50",
@@ -81,6 +85,7 @@ public final class StoreBenchCommand implements Callable<Integer> {
         o.teacherEpochs = teacherEpochs;
         o.hidden = hidden;
         o.noise = noise;
+        o.bayesAccuracy = bayesAccuracy;
         o.ks = ks;
         o.fashionMnist = fashionMnist;
         o.fashionRows = fashionRows;

@@ -31,7 +31,8 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Reading a soft-target store for training, whatever its layout: the layout comes from the store's metadata, the
  * columns are checked against it, and a top-k store's values are checked in one scan of its small columns (class
- * indices inside [0, C), k entries per row, no repeated class, a finite log-sum-exp) before any training starts,
+ * indices inside [0, C), k entries per row, no repeated class, a finite log-sum-exp, a log missing mass that is
+ * not NaN or +Infinity) before any training starts,
  * each problem as one sentence naming the column and the value.
  */
 final class SoftTargetStore {
@@ -84,6 +85,9 @@ final class SoftTargetStore {
     static void checkTopKValues(Dataset<Row> rows, String path, int topK, int numClasses) {
         Column index = col(SoftTargetSchema.TOPK_INDEX);
         Column lse = col(SoftTargetSchema.LOGSUMEXP);
+        Column rest = col(SoftTargetSchema.TOPK_LOGREST);
+        // -Infinity is a legitimate log missing mass (none left, or one that underflows); NaN and +Infinity are not.
+        Column badRest = rest.isNull().or(isnan(rest)).or(rest.equalTo(lit(Double.POSITIVE_INFINITY)));
         int k = Math.min(topK, numClasses);
         Row r = rows.agg(
                 min(array_min(index)), max(array_max(index)),
@@ -93,7 +97,8 @@ final class SoftTargetStore {
                 sum(when(lse.isNull().or(isnan(lse)).or(lse.equalTo(lit(Double.POSITIVE_INFINITY)))
                         .or(lse.equalTo(lit(Double.NEGATIVE_INFINITY))), 1).otherwise(0)),
                 max(when(lse.isNull().or(isnan(lse)).or(lse.equalTo(lit(Double.POSITIVE_INFINITY)))
-                        .or(lse.equalTo(lit(Double.NEGATIVE_INFINITY))), lse))).head();
+                        .or(lse.equalTo(lit(Double.NEGATIVE_INFINITY))), lse)),
+                sum(when(badRest, 1).otherwise(0)), max(when(badRest, rest))).head();
         if (r.isNullAt(0)) {
             return; // no rows: the trainer reports an empty store
         }
@@ -115,6 +120,9 @@ final class SoftTargetStore {
         problems.check(r.getLong(6) == 0, "Column '" + SoftTargetSchema.LOGSUMEXP + "' of soft-target store " + path
                 + " holds " + (r.isNullAt(7) ? "null" : r.get(7)) + " in " + r.getLong(6)
                 + " rows; it must be finite.");
+        problems.check(r.getLong(8) == 0, "Column '" + SoftTargetSchema.TOPK_LOGREST + "' of soft-target store "
+                + path + " holds " + (r.isNullAt(9) ? "null" : r.get(9)) + " in " + r.getLong(8)
+                + " rows; it must be a log-probability (at most 0, or -Infinity).");
         problems.throwIfAny();
     }
 }

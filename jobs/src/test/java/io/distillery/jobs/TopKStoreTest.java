@@ -120,7 +120,8 @@ class TopKStoreTest {
             Dataset<Row> top = read(spark, "top3-f16");
             List<String> names = Arrays.stream(top.schema().fields()).map(StructField::name).toList();
             assertEquals(List.of("id", "label", "features", "teacher_topk_index", "teacher_topk_logprob",
-                    "teacher_logsumexp", "tap_h1"), names);
+                    "teacher_topk_logrest", "teacher_logsumexp", "tap_h1"), names);
+            assertEquals(DataTypes.FloatType, top.schema().apply("teacher_topk_logrest").dataType());
             assertEquals(DataTypes.createArrayType(DataTypes.IntegerType, true),
                     top.schema().apply("teacher_topk_index").dataType());
             assertEquals(DataTypes.createArrayType(DataTypes.ShortType, true),
@@ -147,15 +148,22 @@ class TopKStoreTest {
                 assertEquals(Arrays.stream(expected.indices()).boxed().toList(), idx);
                 assertEquals(expected.logSumExp(), r.getFloat(r.fieldIndex("teacher_logsumexp")),
                         1e-6 * Math.abs(expected.logSumExp()) + 1e-6);
+                assertEquals(expected.logRest(), r.getFloat(r.fieldIndex("teacher_topk_logrest")),
+                        1e-6 * Math.abs(expected.logRest()));
 
                 float[] rebuilt = new float[10];
                 uniform.write(r, 10, rebuilt, 0);
                 double[] p = SoftmaxMath.softmax(z, 1);
                 double[] q = SoftmaxMath.softmax(rebuilt, 1);
                 double rest = 1;
+                // float16 log-probabilities: |error| <= |lp| 2^-11, so each p_c is within that relative error, and
+                // the normalisation moves every class by at most the sum of those errors.
+                double shift = 0;
                 for (int c : idx) {
-                    // float16 log-probabilities: |error| <= |lp| * 2^-11, so p is within that relative error.
-                    assertEquals(p[c], q[c], p[c] * (Math.abs(Math.log(p[c])) * 0x1p-11 + 1e-5), "class " + c);
+                    shift += p[c] * Math.abs(Math.log(p[c])) * 0x1p-11;
+                }
+                for (int c : idx) {
+                    assertEquals(p[c], q[c], p[c] * Math.abs(Math.log(p[c])) * 0x1p-11 + shift + 1e-6, "class " + c);
                     rest -= p[c];
                 }
                 double rebuiltRest = 1;
@@ -171,6 +179,7 @@ class TopKStoreTest {
                     assertEquals(tap[i], half[i], Math.abs(tap[i]) * 0x1p-11 + 0x1p-25, "tap value " + i);
                 }
             }
+            // The stored missing mass is exact (checked above); the rebuilt one moves with the normalisation only.
             assertTrue(maxMassError < 1e-3, "missing mass off by " + maxMassError);
 
             // k = C in float32 keeps every logit: the rebuilt distribution is the teacher's at any temperature.
@@ -266,6 +275,15 @@ class TopKStoreTest {
                         .otherwise(col(SoftTargetSchema.LOGSUMEXP))));
         String error = refusedDistill(bad);
         assertTrue(error.contains("Column 'teacher_logsumexp'") && error.contains("NaN in 1 rows"), error);
+    }
+
+    @Test
+    void nanLogMissingMassIsNamed() throws IOException {
+        Path bad = corruptedCopy("bad-rest", d -> d.withColumn(SoftTargetSchema.TOPK_LOGREST,
+                when(col("id").equalTo(d.select("id").head().getLong(0)), expr("CAST('NaN' AS FLOAT)"))
+                        .otherwise(col(SoftTargetSchema.TOPK_LOGREST))));
+        String error = refusedDistill(bad);
+        assertTrue(error.contains("Column 'teacher_topk_logrest'") && error.contains("NaN in 1 rows"), error);
     }
 
     @Test

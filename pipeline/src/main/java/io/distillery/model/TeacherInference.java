@@ -20,7 +20,8 @@ import java.util.NoSuchElementException;
  * The soft-target stage's executor side: streams a partition's rows through the broadcast teacher in batches
  * (inference mode, dropout off) and emits store rows (id, label, features, teacher logits, taps, partition columns)
  * in the {@link StoreLayout} asked for: dense logits, or the top-k classes ({@link TopKLogits#select}) as
- * {@code teacher_topk_index}, {@code teacher_topk_logprob} (float32 or float16 bits) and {@code teacher_logsumexp};
+ * {@code teacher_topk_index}, {@code teacher_topk_logprob} (float32 or float16 bits), {@code teacher_topk_logrest} and
+ * {@code teacher_logsumexp};
  * taps as float32 or float16 bits. Rows are consumed and produced one batch at a time, so a partition is never held
  * in memory whole.
  */
@@ -103,7 +104,7 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
         for (int t = 0; t < taps.size(); t++) {
             tapValues[t] = result.taps()[t].toFloatMatrix();
         }
-        int teacherColumns = layout.isTopK() ? 3 : 1;
+        int teacherColumns = layout.isTopK() ? 4 : 1;
         boolean halfTaps = layout.featurePrecision() == Precision.FLOAT16;
         for (int r = 0; r < batch.size(); r++) {
             Row row = batch.get(r);
@@ -119,7 +120,8 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
                 }
                 values[3] = kept.indices();
                 values[4] = layout.logitPrecision() == Precision.FLOAT16 ? Half.toHalf(lp) : lp;
-                values[5] = (float) kept.logSumExp();
+                values[5] = (float) kept.logRest();
+                values[6] = (float) kept.logSumExp();
             } else {
                 values[3] = logits[r];
             }

@@ -21,12 +21,14 @@ import java.util.List;
  * teacher_topk_index    array&lt;int&gt;     top-k store: the k most probable classes, most probable first
  * teacher_topk_logprob  array&lt;float&gt;   top-k store: their log-probabilities at T = 1 (float32), or
  *                       array&lt;short&gt;   the same as IEEE float16 bits ({@link Half})
+ * teacher_topk_logrest  float          top-k store: log of the probability (T = 1) of the classes not kept
+ *                                      (always float32; -Infinity when every class is kept)
  * teacher_logsumexp     float          top-k store: log-sum-exp of all C logits (always float32)
  * tap_&lt;layer&gt;           array&lt;float&gt;   flattened activations of each tapped teacher layer (array&lt;short&gt; float16 bits
  *                                      when the store's feature precision is float16)
  * (partition columns of the input, unchanged)
  * </pre>
- * A store has either {@code teacher_logits} or the three {@code teacher_topk_*}/{@code teacher_logsumexp}
+ * A store has either {@code teacher_logits} or the four {@code teacher_topk_*}/{@code teacher_logsumexp}
  * columns; its {@code metadata.json} says which ({@link StoreLayout}). See {@link TopKLogits} for why the top-k
  * values are log-probabilities and how the dense row is rebuilt.
  */
@@ -37,6 +39,7 @@ public final class SoftTargetSchema {
     public static final String LOGITS = "teacher_logits";
     public static final String TOPK_INDEX = "teacher_topk_index";
     public static final String TOPK_LOGPROB = "teacher_topk_logprob";
+    public static final String TOPK_LOGREST = "teacher_topk_logrest";
     public static final String LOGSUMEXP = "teacher_logsumexp";
     public static final String TAP_PREFIX = "tap_";
 
@@ -66,6 +69,7 @@ public final class SoftTargetSchema {
         if (layout.isTopK()) {
             fields.add(DataTypes.createStructField(TOPK_INDEX, INTS, false));
             fields.add(DataTypes.createStructField(TOPK_LOGPROB, arrayOf(layout.logitPrecision()), false));
+            fields.add(DataTypes.createStructField(TOPK_LOGREST, DataTypes.FloatType, false));
             fields.add(DataTypes.createStructField(LOGSUMEXP, DataTypes.FloatType, false));
         } else {
             fields.add(DataTypes.createStructField(LOGITS, FLOATS, false));
@@ -112,7 +116,7 @@ public final class SoftTargetSchema {
             DataType exact = switch (column) {
                 case TOPK_INDEX -> INTS;
                 case TOPK_LOGPROB -> arrayOf(layout.logitPrecision());
-                case LOGSUMEXP -> DataTypes.FloatType;
+                case LOGSUMEXP, TOPK_LOGREST -> DataTypes.FloatType;
                 default -> column.startsWith(TAP_PREFIX) && layout.featurePrecision()
                         == io.distillery.config.Precision.FLOAT16 ? HALVES : null;
             };

@@ -46,7 +46,8 @@ public final class TeacherTargets implements Serializable {
     /** The store columns this reader needs. */
     public List<String> columns() {
         return layout.isTopK()
-                ? List.of(SoftTargetSchema.TOPK_INDEX, SoftTargetSchema.TOPK_LOGPROB, SoftTargetSchema.LOGSUMEXP)
+                ? List.of(SoftTargetSchema.TOPK_INDEX, SoftTargetSchema.TOPK_LOGPROB, SoftTargetSchema.TOPK_LOGREST,
+                SoftTargetSchema.LOGSUMEXP)
                 : List.of(SoftTargetSchema.LOGITS);
     }
 
@@ -66,7 +67,8 @@ public final class TeacherTargets implements Serializable {
         }
         float[] lp = floats(row, SoftTargetSchema.TOPK_LOGPROB, layout.logitPrecision());
         float lse = row.getFloat(row.fieldIndex(SoftTargetSchema.LOGSUMEXP));
-        TopKLogits.reconstruct(idx, lp, lse, numClasses, missingMass, target, offset);
+        float logRest = row.getFloat(row.fieldIndex(SoftTargetSchema.TOPK_LOGREST));
+        TopKLogits.reconstruct(idx, lp, lse, logRest, numClasses, missingMass, target, offset);
     }
 
     /**

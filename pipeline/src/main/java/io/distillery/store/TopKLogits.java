@@ -11,33 +11,37 @@ import java.util.Arrays;
  *
  * <h2>What is kept</h2>
  * For logits z (C classes) the store keeps the indices of the k most probable classes (most probable first, ties
- * to the lower index), their <em>log-probabilities</em> {@code lp_i = z_i - lse} at T = 1, and
- * {@code lse = log sum_j exp z_j} over all C classes, as float32. The kept probabilities {@code exp(lp_i)} are exact
- * (up to the stored precision), the missing mass is {@code 1 - sum_i exp(lp_i)}, and the raw logits come back as
+ * to the lower index), their <em>log-probabilities</em> {@code lp_i = z_i - lse} at T = 1 (float32 or float16),
+ * {@code lse = log sum_j exp z_j} over all C classes, and {@code logRest = log sum_{j not kept} exp(z_j - lse)},
+ * the log of the probability mass of the other classes (both float32, computed in double from the full row). The
+ * kept probabilities are {@code exp(lp_i)}, the missing mass is {@code exp(logRest)}, the raw logits
  * {@code lp_i + lse}.
  * <p>Why log-probabilities rather than raw logits (equivalent information, since {@code z_i = lp_i + lse}): in
  * float16 a value's error is relative to its magnitude, and the classes that carry most of the mass have
  * {@code lp} near 0, where float16 is finest. A logit of 12.3 is stored to +-0.004 (a 0.4% error in its
- * probability); its log-probability -0.01 is stored to +-0.000004. So the missing mass {@code 1 - sum exp(lp_i)}
- * stays accurate in float16 where {@code exp(lse) - sum exp(z_i)} would be dominated by rounding.
+ * probability); its log-probability -0.01 is stored to +-0.000004.
+ * <p>Why the missing mass is stored rather than derived as {@code 1 - sum exp(lp_i)}: a confident teacher leaves a
+ * mass of 1e-9 or 1e-20 outside its top k, far below the rounding of the kept values (float16 cannot even tell
+ * {@code lp = -1e-9} from 0; double cannot tell {@code 1 - 1e-20} from 1). Derived, such masses come out as 0 or
+ * negative, and a "uniform" reconstruction would give the missing classes probability 0 where the teacher gives
+ * them a little: an infinite KL(teacher || rebuilt), which the first run of the store bench showed. Stored as a
+ * log, the mass is exact to float32 precision at any size, for 4 bytes a row.
  *
  * <h2>Reconstruction</h2>
- * Kept classes get {@code lse + lp_i}, their exact logits. The other {@code m = C - k} classes get one logit:
+ * Kept classes get {@code lse + lp_i}, their exact logits (up to the stored precision). The other
+ * {@code m = C - k} classes get one logit:
  * <ul>
- *   <li>{@link MissingMass#UNIFORM}: {@code lse + log(rest / m)} with {@code rest = 1 - sum exp(lp_i)}, so at
- *   T = 1 the rebuilt distribution gives the kept classes their exact probabilities and each missing class an
- *   equal share of the exact missing mass. At T != 1 it differs from the teacher's: a uniform tail raised to 1/T
- *   is heavier than the true tail raised to 1/T (by concavity), so the KL grows with T; the store bench measures
- *   it.</li>
+ *   <li>{@link MissingMass#UNIFORM}: {@code lse + logRest - log m}, so at T = 1 each missing class gets an equal
+ *   share of the exact missing mass. At T != 1 the rebuilt distribution differs from the teacher's: a uniform tail
+ *   raised to 1/T is heavier than the true tail raised to 1/T (by concavity), so the KL grows with T; the store
+ *   bench measures it.</li>
  *   <li>{@link MissingMass#RENORMALISE}: {@code lse + }{@value #MISSING_LOG_PROB}: a finite logit so far below the
  *   kept ones that its probability is below {@code e^(-10^4 / T)} per class (under 10^-40 for any T up to 100,
  *   exactly 0 in float for T below about 96), so the kept probabilities renormalise. Finite, not -infinity, so
  *   that the losses' {@code p * (log p - log q)} stays {@code 0 * finite = 0} instead of NaN.</li>
  * </ul>
- * <b>Clamping.</b> Rounding (float16 above all) can make the stored kept mass reach or exceed 1 when the true
- * missing mass is tiny. Then {@code rest <= 0} carries no information beyond "smaller than the rounding", and the
- * missing classes get the renormalise logit under both treatments. Likewise a log-probability below
- * {@value #MISSING_LOG_PROB} (or -infinity) is raised to it, so every rebuilt logit is finite.
+ * <b>Clamping.</b> A log-probability or log missing mass below {@value #MISSING_LOG_PROB} (including -infinity:
+ * no missing class, or a mass that underflows double) is raised to it, so every rebuilt logit is finite.
  * <p><b>k &gt;= C.</b> Every class is kept; there is no missing mass and both treatments give the teacher's
  * logits (up to the stored precision).
  * <p><b>{@code logit-mse}</b> regresses raw logits, and a missing class has none: under {@code uniform} its target is
@@ -58,12 +62,13 @@ public final class TopKLogits {
      * @param indices  the k' = min(k, C) most probable classes, most probable first
      * @param logProbs their log-probabilities at T = 1
      * @param logSumExp {@code log sum_j exp z_j} over all classes
+     * @param logRest   log of the probability (T = 1) of the classes not kept; -infinity when all are kept
      */
-    public record Kept(int[] indices, double[] logProbs, double logSumExp) {
+    public record Kept(int[] indices, double[] logProbs, double logSumExp, double logRest) {
         @Override
         public String toString() {
             return "Kept[indices=" + Arrays.toString(indices) + ", logProbs=" + Arrays.toString(logProbs)
-                    + ", logSumExp=" + logSumExp + "]";
+                    + ", logSumExp=" + logSumExp + ", logRest=" + logRest + "]";
         }
     }
 
@@ -109,10 +114,29 @@ public final class TopKLogits {
         }
         double lse = logSumExp(z);
         double[] lp = new double[kk];
+        boolean[] kept = new boolean[z.length];
         for (int i = 0; i < kk; i++) {
             lp[i] = val[i] - lse;
+            kept[idx[i]] = true;
         }
-        return new Kept(idx, lp, lse);
+        // log sum over the other classes, directly (not as log(1 - kept mass)), so tiny masses stay exact.
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < z.length; i++) {
+            if (!kept[i]) {
+                max = Math.max(max, z[i]);
+            }
+        }
+        double logRest = Double.NEGATIVE_INFINITY;
+        if (max > Double.NEGATIVE_INFINITY) {
+            double sum = 0;
+            for (int i = 0; i < z.length; i++) {
+                if (!kept[i]) {
+                    sum += Math.exp(z[i] - max);
+                }
+            }
+            logRest = max + Math.log(sum) - lse;
+        }
+        return new Kept(idx, lp, lse, logRest);
     }
 
     /**
@@ -121,12 +145,13 @@ public final class TopKLogits {
      * @param indices   kept classes, distinct, in [0, C)
      * @param logProbs  their stored log-probabilities (same length)
      * @param logSumExp the stored log-sum-exp of all logits
-     * @return the missing mass {@code 1 - sum exp(lp_i)} before clamping (negative when rounding overshoots)
+     * @param logRest   the stored log of the missing mass (-infinity for none)
      * @throws IllegalArgumentException for an index outside [0, C), a repeated index, more entries than classes,
-     *                                  a NaN log-probability or a non-finite log-sum-exp
+     *                                  a NaN log-probability, a non-finite log-sum-exp, or a NaN or positive
+     *                                  infinite log missing mass
      */
-    public static double reconstruct(int[] indices, float[] logProbs, float logSumExp, int numClasses,
-                                     MissingMass missingMass, float[] target, int offset) {
+    public static void reconstruct(int[] indices, float[] logProbs, float logSumExp, float logRest, int numClasses,
+                                   MissingMass missingMass, float[] target, int offset) {
         int k = indices.length;
         if (logProbs.length != k) {
             throw new IllegalArgumentException("a top-k row has " + k + " indices but " + logProbs.length
@@ -138,9 +163,11 @@ public final class TopKLogits {
         if (!Float.isFinite(logSumExp)) {
             throw new IllegalArgumentException("a top-k row has log-sum-exp " + logSumExp);
         }
+        if (Float.isNaN(logRest) || logRest == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("a top-k row has log missing mass " + logRest);
+        }
         // NaN marks the classes not yet written, so a repeated index is caught without another array.
         Arrays.fill(target, offset, offset + numClasses, Float.NaN);
-        double keptMass = 0;
         for (int i = 0; i < k; i++) {
             int c = indices[i];
             if (c < 0 || c >= numClasses) {
@@ -154,15 +181,13 @@ public final class TopKLogits {
                 throw new IllegalArgumentException("a top-k row has a NaN log-probability for class " + c);
             }
             double lp = Math.max(logProbs[i], MISSING_LOG_PROB);
-            keptMass += Math.exp(lp);
             target[offset + c] = (float) (logSumExp + lp);
         }
         int missing = numClasses - k;
-        double rest = 1.0 - keptMass;
         if (missing > 0) {
             double lp = MISSING_LOG_PROB;
-            if (missingMass == MissingMass.UNIFORM && rest > 0) {
-                lp = Math.max(Math.log(rest / missing), MISSING_LOG_PROB);
+            if (missingMass == MissingMass.UNIFORM) {
+                lp = Math.max(logRest - Math.log(missing), MISSING_LOG_PROB);
             }
             float fill = (float) (logSumExp + lp);
             for (int c = 0; c < numClasses; c++) {
@@ -171,6 +196,5 @@ public final class TopKLogits {
                 }
             }
         }
-        return rest;
     }
 }

@@ -41,7 +41,8 @@ class TopKTargetsLossTest {
                 // Labelled with a class the store did not keep (if any), the hard case for dkd.
                 flat[r * 2 * C + (kept.indices().length == C ? 0 : missingClass(kept.indices()))] = 1;
             }
-            TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), C, mm, flat, r * 2 * C + C);
+            TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), (float) kept.logRest(), C, mm, flat,
+                    r * 2 * C + C);
             teacherOut[r] = java.util.Arrays.copyOfRange(flat, r * 2 * C + C, r * 2 * C + 2 * C);
         }
         return Nd4j.create(flat, new long[] {n, 2 * C}, 'c');

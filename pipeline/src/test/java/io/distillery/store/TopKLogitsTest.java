@@ -25,7 +25,7 @@ class TopKLogitsTest {
             lp[i] = (float) kept.logProbs()[i];
         }
         float[] out = new float[c];
-        TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), c, mm, out, 0);
+        TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), (float) kept.logRest(), c, mm, out, 0);
         return out;
     }
 
@@ -128,26 +128,48 @@ class TopKLogitsTest {
     }
 
     @Test
-    void roundingThatOvershootsTheMassIsClampedToFiniteLogits() {
-        // Stored log-probabilities whose mass exceeds 1 (as float16 rounding can give): the rest is "nothing", so
-        // both treatments give the missing classes the renormalise logit; a -infinity log-probability is clamped.
+    void theStoredMissingMassIsExactEvenWhenTheKeptValuesCannotShowIt() {
+        // A very confident row: the mass outside the top 2 is about 2e-13, below what 1 - sum exp(lp_i) can
+        // resolve from float16 (or even float32) values. The stored log missing mass keeps it exact, so the
+        // uniform reconstruction gives the missing classes their share instead of 0.
+        float[] z = {40, 12, 10, 9, 8};
+        TopKLogits.Kept kept = TopKLogits.select(z, 2);
+        double rest = (exp(10) + exp(9) + exp(8)) / (exp(40) + exp(12) + exp(10) + exp(9) + exp(8));
+        assertEquals(log(rest), kept.logRest(), 1e-9);
+        float[] lp = {Half.toFloat(Half.toHalf((float) kept.logProbs()[0])),
+                Half.toFloat(Half.toHalf((float) kept.logProbs()[1]))};
+        assertTrue(1 - exp(lp[0]) - exp(lp[1]) <= 0 || 1 - exp(lp[0]) - exp(lp[1]) > 10 * rest,
+                "float16 values alone cannot give the missing mass");
         float[] out = new float[5];
-        double rest = TopKLogits.reconstruct(new int[] {3, 0, 1}, new float[] {-0.0001f, -9.2f,
-                Float.NEGATIVE_INFINITY}, 7f, 5, MissingMass.UNIFORM, out, 0);
-        assertTrue(rest < 0, "rest " + rest);
+        TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), (float) kept.logRest(), 5,
+                MissingMass.UNIFORM, out, 0);
+        double[] q = SoftmaxMath.softmax(out, 1);
+        assertEquals(rest, q[2] + q[3] + q[4], 1e-6 * rest);
+        assertEquals(q[2], q[4], 1e-6 * q[2]);
+        assertTrue(Double.isFinite(SoftmaxMath.klDivergence(SoftmaxMath.softmax(z, 4), SoftmaxMath.softmax(out, 4))));
+        // Every class kept: no missing mass.
+        assertEquals(Double.NEGATIVE_INFINITY, TopKLogits.select(z, 5).logRest());
+    }
+
+    @Test
+    void extremeValuesAreClampedToFiniteLogits() {
+        // A -infinity log-probability and a missing mass that underflowed (-infinity) both become the floor.
+        float[] out = new float[4];
+        TopKLogits.reconstruct(new int[] {3, 0}, new float[] {-0.0001f, Float.NEGATIVE_INFINITY}, 7f,
+                Float.NEGATIVE_INFINITY, 4, MissingMass.UNIFORM, out, 0);
         for (float v : out) {
             assertTrue(Float.isFinite(v), java.util.Arrays.toString(out));
         }
+        assertEquals(7f + (float) TopKLogits.MISSING_LOG_PROB, out[0], 1e-3f);
         assertEquals(7f + (float) TopKLogits.MISSING_LOG_PROB, out[1], 1e-3f);
-        assertEquals(7f + (float) TopKLogits.MISSING_LOG_PROB, out[2], 1e-3f);
-        assertEquals(7f + (float) TopKLogits.MISSING_LOG_PROB, out[4], 1e-3f);
         assertEquals(7f - 0.0001f, out[3], 1e-6f);
     }
 
     @Test
     void writesAtTheOffsetOnly() {
         float[] out = {9, 9, 0, 0, 0, 9};
-        TopKLogits.reconstruct(new int[] {1}, new float[] {(float) log(0.5)}, 0f, 3, MissingMass.UNIFORM, out, 2);
+        TopKLogits.reconstruct(new int[] {1}, new float[] {(float) log(0.5)}, 0f, (float) log(0.5), 3,
+                MissingMass.UNIFORM, out, 2);
         assertArrayEquals(new float[] {9, 9, (float) log(0.25), (float) log(0.5), (float) log(0.25), 9}, out, 1e-6f);
     }
 
@@ -155,41 +177,47 @@ class TopKLogitsTest {
     void badEntriesAreRefusedWithTheValue() {
         float[] out = new float[3];
         String m = assertThrows(IllegalArgumentException.class, () -> TopKLogits.reconstruct(new int[] {3},
-                new float[] {0}, 0, 3, MissingMass.UNIFORM, out, 0)).getMessage();
+                new float[] {0}, 0, -1, 3, MissingMass.UNIFORM, out, 0)).getMessage();
         assertTrue(m.contains("class index 3, outside [0, 3)"), m);
         m = assertThrows(IllegalArgumentException.class, () -> TopKLogits.reconstruct(new int[] {-1},
-                new float[] {0}, 0, 3, MissingMass.UNIFORM, out, 0)).getMessage();
+                new float[] {0}, 0, -1, 3, MissingMass.UNIFORM, out, 0)).getMessage();
         assertTrue(m.contains("class index -1"), m);
         m = assertThrows(IllegalArgumentException.class, () -> TopKLogits.reconstruct(new int[] {1, 1},
-                new float[] {-1, -1}, 0, 3, MissingMass.UNIFORM, out, 0)).getMessage();
+                new float[] {-1, -1}, 0, -1, 3, MissingMass.UNIFORM, out, 0)).getMessage();
         assertTrue(m.contains("class 1 twice"), m);
         m = assertThrows(IllegalArgumentException.class, () -> TopKLogits.reconstruct(new int[] {0, 1, 2, 0},
-                new float[] {-1, -1, -1, -1}, 0, 3, MissingMass.UNIFORM, out, 0)).getMessage();
+                new float[] {-1, -1, -1, -1}, 0, -1, 3, MissingMass.UNIFORM, out, 0)).getMessage();
         assertTrue(m.contains("keeps 4 classes of 3"), m);
         m = assertThrows(IllegalArgumentException.class, () -> TopKLogits.reconstruct(new int[] {0},
-                new float[] {-1}, Float.NaN, 3, MissingMass.UNIFORM, out, 0)).getMessage();
+                new float[] {-1}, Float.NaN, -1, 3, MissingMass.UNIFORM, out, 0)).getMessage();
         assertTrue(m.contains("log-sum-exp NaN"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> TopKLogits.reconstruct(new int[] {0},
+                new float[] {-1}, 0, Float.NaN, 3, MissingMass.UNIFORM, out, 0)).getMessage();
+        assertTrue(m.contains("log missing mass NaN"), m);
     }
 
     @Test
-    void float16LogProbabilitiesKeepTheMissingMassAccurate() {
-        // A confident row: the top class has p = 0.999; float16 log-probabilities keep the missing mass to within
-        // a few percent of itself, where float16 raw logits could not.
+    void float16KeptValuesStillGiveTheKeptProbabilitiesClosely() {
+        // Log-probabilities in float16: |error| <= |lp| 2^-11, so each kept probability is within that relative
+        // error, and the missing mass (stored in float32) is exact to float32.
         Random rnd = new Random(5);
         for (int trial = 0; trial < 100; trial++) {
             float[] z = randomLogits(rnd, 1000, 1);
             z[rnd.nextInt(1000)] += 14;
             TopKLogits.Kept kept = TopKLogits.select(z, 10);
             float[] lp = new float[10];
-            double trueRest = 1;
             for (int i = 0; i < 10; i++) {
                 lp[i] = Half.toFloat(Half.toHalf((float) kept.logProbs()[i]));
-                trueRest -= exp(kept.logProbs()[i]);
             }
             float[] out = new float[1000];
-            double rest = TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), 1000,
+            TopKLogits.reconstruct(kept.indices(), lp, (float) kept.logSumExp(), (float) kept.logRest(), 1000,
                     MissingMass.UNIFORM, out, 0);
-            assertEquals(trueRest, rest, 0.02 * trueRest, "missing mass " + trueRest);
+            double[] p = SoftmaxMath.softmax(z, 1);
+            double[] q = SoftmaxMath.softmax(out, 1);
+            for (int i = 0; i < 10; i++) {
+                int c = kept.indices()[i];
+                assertEquals(p[c], q[c], p[c] * (Math.abs(kept.logProbs()[i]) * 0x1p-11 + 1e-4), "class " + c);
+            }
         }
     }
 }
