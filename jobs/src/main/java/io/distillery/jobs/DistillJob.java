@@ -11,6 +11,7 @@ import io.distillery.loss.DistillationLoss;
 import io.distillery.model.ModelArtifact;
 import io.distillery.model.ModelFactory;
 import io.distillery.provenance.Provenance;
+import io.distillery.store.SoftTargetSchema;
 import io.distillery.store.TeacherTargets;
 import io.distillery.train.RowLabels;
 import io.distillery.train.TrainingBlock;
@@ -71,7 +72,7 @@ public final class DistillJob {
         Provenance store = checkStore(ctx, storePath);
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
                 cfg.distill(), baseline);
-        Dataset<Row> rows = SoftTargetStore.read(ctx, storePath, teacher, cfg.data().numClasses());
+        Dataset<Row> rows = readStore(ctx, storePath, teacher);
         Dataset<Row> test = Inputs.test(ctx);
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -154,5 +155,25 @@ public final class DistillJob {
                         + " but distillery.data.num-classes is " + cfg.data().numClasses() + ".");
         problems.throwIfAny();
         return store;
+    }
+
+    /** The training columns (id, label, features, the teacher's columns for the store's layout), checked. */
+    private static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher) {
+        Dataset<Row> rows;
+        try {
+            rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
+        } catch (Exception e) {
+            throw new DistilleryException("Soft-target store " + storePath + " cannot be read: " + e.getMessage(), e);
+        }
+        List<String> columns = new java.util.ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
+                SoftTargetSchema.FEATURES));
+        columns.addAll(teacher.columns());
+        ConfigProblems problems = new ConfigProblems();
+        SoftTargetSchema.checkStoreColumns(rows.schema(), columns, teacher.layout(), storePath, problems);
+        problems.throwIfAny();
+        Dataset<Row> selected = rows.select(columns.stream().map(org.apache.spark.sql.Column::new)
+                .toArray(org.apache.spark.sql.Column[]::new));
+        SoftTargetStore.checkValues(selected, storePath, teacher, ctx.config().data().numClasses());
+        return selected;
     }
 }

@@ -2,7 +2,6 @@ package io.distillery.jobs;
 
 import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistillSpec;
-import io.distillery.config.DistilleryException;
 import io.distillery.config.MissingMass;
 import io.distillery.loss.LogitMseTerm;
 import io.distillery.provenance.Provenance;
@@ -12,9 +11,6 @@ import io.distillery.store.TeacherTargets;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.array_max;
@@ -30,7 +26,7 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * Reading a soft-target store for training, whatever its layout: the layout comes from the store's metadata, the
- * columns are checked against it, and a top-k store's values are checked in one scan of its small columns (class
+ * columns are checked against it ({@code DistillJob.readStore}), and a top-k store's values are checked in one scan of its small columns (class
  * indices inside [0, C), k entries per row, no repeated class, a finite log-sum-exp, a log missing mass that is
  * not NaN or +Infinity) before any training starts,
  * each problem as one sentence naming the column and the value.
@@ -60,25 +56,11 @@ final class SoftTargetStore {
         return TeacherTargets.of(layout, distill.missingMass());
     }
 
-    /** The training columns (id, label, features, the teacher's columns), checked; top-k values scanned. */
-    static Dataset<Row> read(JobContext ctx, String path, TeacherTargets teacher, int numClasses) {
-        Dataset<Row> rows;
-        try {
-            rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(path);
-        } catch (Exception e) {
-            throw new DistilleryException("Soft-target store " + path + " cannot be read: " + e.getMessage(), e);
-        }
-        List<String> columns = new ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
-                SoftTargetSchema.FEATURES));
-        columns.addAll(teacher.columns());
-        ConfigProblems problems = new ConfigProblems();
-        SoftTargetSchema.checkStoreColumns(rows.schema(), columns, teacher.layout(), path, problems);
-        problems.throwIfAny();
-        Dataset<Row> selected = rows.select(columns.stream().map(Column::new).toArray(Column[]::new));
+    /** A top-k store's values checked in one scan ({@link #checkTopKValues}); nothing to check for a dense one. */
+    static void checkValues(Dataset<Row> rows, String path, TeacherTargets teacher, int numClasses) {
         if (teacher.layout().isTopK()) {
-            checkTopKValues(selected, path, teacher.layout().topK(), numClasses);
+            checkTopKValues(rows, path, teacher.layout().topK(), numClasses);
         }
-        return selected;
     }
 
     /** One aggregation over the index, log-probability and log-sum-exp columns; every problem reported together. */
