@@ -126,9 +126,15 @@ final class Commands {
                 description = "metrics.json files written by evaluate.")
         java.util.List<java.nio.file.Path> files;
 
+        @Option(names = "--reference", paramLabel = "MODEL",
+                description = "Compare every model with this one (e.g. the student trained alone): margin in points "
+                        + "and whether it exceeds twice the larger std.")
+        String reference;
+
         @Override
         public Integer call() {
-            System.out.print(io.distillery.jobs.Summary.of(files).render());
+            io.distillery.jobs.Summary summary = io.distillery.jobs.Summary.of(files);
+            System.out.print(reference == null ? summary.render() : summary.render(reference));
             return 0;
         }
     }

@@ -1,13 +1,22 @@
 package io.distillery.cli;
 
+import io.distillery.config.DistilleryException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Builds the Spark session of a subcommand. The master comes from spark-submit when it set one, else from
  * {@code --master}; Kryo with ND4J's registrator is the default serializer.
  */
 final class Sessions {
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+
     private Sessions() {
     }
 
@@ -21,6 +30,33 @@ final class Sessions {
         conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
+        checkReachable(conf.get("spark.master"));
         return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /**
+     * Fails at once, in one sentence, when no standalone master of a {@code spark://} URL accepts a connection.
+     * Without this, the driver starts, its registration is retried 3 times 20 s apart, and the job then dies on a
+     * stopped SparkContext with a message that does not name the master. Other masters (local, yarn, k8s) are left
+     * to Spark.
+     */
+    static void checkReachable(String master) {
+        if (!master.startsWith("spark://")) {
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+                return;
+            } catch (IOException e) {
+                failures.add(hostPort + ": " + e.getMessage());
+            }
+        }
+        throw new DistilleryException("Spark master " + master + " is unreachable (" + String.join("; ", failures)
+                + "); check --master or spark.master and that the master is running.");
     }
 }

@@ -8,8 +8,11 @@ import io.distillery.config.MissingMass;
 import io.distillery.config.RoleSpec;
 import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
+import io.distillery.loss.FeatureTerm;
+import io.distillery.loss.Objective;
 import io.distillery.model.ModelArtifact;
 import io.distillery.model.ModelFactory;
+import io.distillery.model.TrainingGraph;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.SoftTargetSchema;
 import io.distillery.store.TeacherTargets;
@@ -19,11 +22,16 @@ import io.distillery.train.TrainingBlocks;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +41,11 @@ import java.util.Map;
  * terms of {@code distill.loss}, by parameter averaging, streaming minibatches from the store's partitions.
  * With {@code baseline = true} it trains the same student, from the same seed, on the same minibatches of the same store, with {@code alpha = 0}: the student
  * without a teacher, for comparison.
+ *
+ * <p>When {@code distill.loss} has feature- or relation-based terms ({@code hint}, {@code attention},
+ * {@code similarity}, {@code rkd}), the student is trained as a {@link TrainingGraph} (its layers plus one auxiliary
+ * head per term, labelled with the store's {@code tap_<layer>} columns) by the same parameter averaging, and the
+ * plain student is exported from it. Layer names, taps and shapes are checked before any Spark job trains.
  */
 public final class DistillJob {
     static final String STAGE = "distill";
@@ -67,12 +80,20 @@ public final class DistillJob {
         String name = baseline ? "baseline" : "student";
         String output = outputPath(cfg, baseline);
         StageOutput.checkWritable(ctx, output);
-        ILossFunction loss = objective(cfg.distill(), baseline, cfg.data().numClasses());
+        long t0 = System.nanoTime();
+        Objective terms = terms(cfg.distill(), baseline);
+        ILossFunction loss = terms == null ? objective(cfg.distill(), baseline, cfg.data().numClasses())
+                : terms.response();
+        String formula = terms == null ? formula(loss) : terms.formula();
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
                 cfg.distill(), baseline);
-        Dataset<Row> rows = readStore(ctx, storePath, teacher);
+        if (terms != null && !terms.features().isEmpty()) {
+            runGraph(ctx, baseline, name, output, terms, store, storePath, teacher);
+            return;
+        }
+        Dataset<Row> rows = readStore(ctx, storePath, teacher, List.of());
         Dataset<Row> test = Inputs.test(ctx);
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -84,13 +105,13 @@ public final class DistillJob {
         JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
         MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
                 cfg.seed());
-        LOG.info("{}: {} parameters; loss = {}; labelled fraction {}", name, net.numParams(), formula(loss),
+        LOG.info("{}: {} parameters; loss = {}; labelled fraction {}", name, net.numParams(), formula,
                 d.labelledFraction());
 
         String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
         Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
         facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
-        facts.put("loss", formula(loss));
+        facts.put("loss", formula);
         facts.put("labelled-fraction", Double.toString(d.labelledFraction()));
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
@@ -99,7 +120,144 @@ public final class DistillJob {
         Training.checkpoints(ctx, output).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();
-        LOG.info("{}: saved to {}", name, output);
+        LOG.info(String.format("%s: trained and saved to %s in %.1f s", name, output,
+                (System.nanoTime() - t0) / 1e9));
+    }
+
+    /**
+     * A student trained as a {@link TrainingGraph}: validate the terms' layers against the student and the store's
+     * taps (shapes from the teacher's configuration), pack the taps as extra label columns, train the graph by
+     * parameter averaging, export the plain student.
+     */
+    private static void runGraph(JobContext ctx, boolean baseline, String name, String output, Objective terms,
+                                 Provenance store, String storePath, TeacherTargets teacher) {
+        DistilleryConfig cfg = ctx.config();
+        int width = Integer.parseInt(store.fact("input-width"));
+        int classes = cfg.data().numClasses();
+        DistillSpec d = cfg.distill();
+        RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
+        if (role.train().backend().equals("dl4j")) {
+            throw new DistilleryException("Key distillery.student.train.backend is 'dl4j', which trains plain "
+                    + "networks only; the feature terms in distillery.distill.loss need 'distillery'.");
+        }
+        Map<String, int[]> tapShapes = tapShapes(ctx, store, width);
+        ComputationGraphConfiguration graphConf = TrainingGraph.configuration(role.model(), width,
+                cfg.data().inputShape(), classes, terms, tapShapes, cfg.seed());
+
+        // Label columns: [one-hot | teacher logits], then each distinct tap once; each head reads its tap's range.
+        List<String> taps = new ArrayList<>();
+        for (FeatureTerm t : terms.features()) {
+            if (!taps.contains(t.teacherLayer())) {
+                taps.add(t.teacherLayer());
+            }
+        }
+        List<String> tapColumns = taps.stream().map(SoftTargetSchema::tapColumn).toList();
+        int[] tapWidths = new int[taps.size()];
+        Map<String, Integer> tapOffset = new LinkedHashMap<>();
+        int offset = 2 * classes;
+        for (int t = 0; t < taps.size(); t++) {
+            tapWidths[t] = Arrays.stream(tapShapes.get(taps.get(t))).reduce(1, (a, b) -> a * b);
+            tapOffset.put(taps.get(t), offset);
+            offset += tapWidths[t];
+        }
+        int[] segments = new int[2 * (1 + terms.features().size())];
+        segments[0] = 0;
+        segments[1] = 2 * classes;
+        for (int k = 0; k < terms.features().size(); k++) {
+            String tap = terms.features().get(k).teacherLayer();
+            segments[2 * k + 2] = tapOffset.get(tap);
+            segments[2 * k + 3] = tapWidths[taps.indexOf(tap)];
+        }
+
+        Dataset<Row> rows = readStore(ctx, storePath, teacher, tapColumns);
+        Dataset<Row> test = Inputs.test(ctx);
+        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
+                RowLabels.withTaps(RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher),
+                        tapColumns, tapWidths, teacher.layout().featurePrecision()));
+        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
+        MultiLayerNetwork student = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes,
+                terms.response(), cfg.seed());
+        ComputationGraph graph = TrainingGraph.build(graphConf, student);
+        LOG.info("{}: {} parameters ({} while training, with the regressors); loss = {}; labelled fraction {}",
+                name, student.numParams(), graph.numParams(), terms.formula(), d.labelledFraction());
+
+        String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
+        Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
+        facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
+        facts.put("loss", terms.formula());
+        facts.put("labelled-fraction", Double.toString(d.labelledFraction()));
+        Provenance provenance = ctx.provenance(STAGE,
+                List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
+        ComputationGraph trained = Training.trainGraph(ctx, name, role, trainBlocks, testBlocks, graph, segments,
+                student, provenance);
+        MultiLayerNetwork exported = TrainingGraph.export(trained, student);
+        ModelArtifact.save(ctx.files(), exported, output, provenance, ctx.overwrite());
+        Training.checkpoints(ctx, output).clear();
+        trainBlocks.unpersist();
+        testBlocks.unpersist();
+        LOG.info("{}: saved to {} (auxiliary heads and regressors dropped)", name, output);
+    }
+
+    /**
+     * Checks {@code distill.loss} from the config alone, before {@code run} starts its first stage: term names and
+     * parameters, and for feature terms the student layers, the taps ({@code soft-targets.taps}) and the shapes,
+     * taken from the teacher's declared layers. {@code distill} checks again against the store and the trained
+     * teacher.
+     */
+    static void preflight(DistilleryConfig cfg) {
+        Objective terms = terms(cfg.distill(), false);
+        if (terms == null || terms.features().isEmpty()) {
+            return;
+        }
+        if (cfg.student().train().backend().equals("dl4j")) {
+            throw new DistilleryException("Key distillery.student.train.backend is 'dl4j', which trains plain "
+                    + "networks only; the feature terms in distillery.distill.loss need 'distillery'.");
+        }
+        List<Integer> shape = cfg.data().inputShape();
+        int width = shape.isEmpty() ? 1 : shape.stream().reduce(1, (a, b) -> a * b);
+        Map<String, int[]> all = TrainingGraph.layerShapes(ModelFactory.configuration(cfg.teacher().model(), width,
+                shape, cfg.data().numClasses(), terms.response(), cfg.seed()), width, shape);
+        Map<String, int[]> taps = new LinkedHashMap<>();
+        for (String tap : cfg.softTargets().taps()) {
+            if (all.containsKey(tap)) {
+                taps.put(tap, all.get(tap));
+            }
+        }
+        TrainingGraph.configuration(cfg.studentModel(), width, shape, cfg.data().numClasses(), terms, taps,
+                cfg.seed());
+    }
+
+    /**
+     * Shapes of the store's tapped teacher layers, from the teacher's configuration ({@code [width]} or
+     * {@code [channels, height, width]}); the store's flattened columns carry no shape.
+     */
+    private static Map<String, int[]> tapShapes(JobContext ctx, Provenance store, int inputWidth) {
+        DistilleryConfig cfg = ctx.config();
+        String listed = store.fact("taps");
+        List<String> taps = listed == null || listed.isBlank() ? List.of() : List.of(listed.split(","));
+        MultiLayerNetwork teacher = ModelArtifact.load(ctx.files(), cfg.teacher().path());
+        Map<String, int[]> all = TrainingGraph.layerShapes(teacher.getLayerWiseConfigurations(), inputWidth,
+                cfg.data().inputShape());
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (String tap : taps) {
+            shapes.put(tap, all.get(tap));
+        }
+        return shapes;
+    }
+
+    /**
+     * The configured terms ({@code distill.loss}) as an {@link Objective}, or null when the run uses the Hinton
+     * loss (an empty list, or the baseline). Built before any Spark work, so an unknown term fails fast.
+     */
+    static Objective terms(DistillSpec d, boolean baseline) {
+        if (baseline || d.loss().isEmpty()) {
+            return null;
+        }
+        List<Objective.Entry> entries = new ArrayList<>();
+        for (DistillSpec.LossTermConfig t : d.loss()) {
+            entries.add(new Objective.Entry(t.term(), t.weight(), t.params()));
+        }
+        return Objective.of(entries);
     }
 
     /**
@@ -157,21 +315,26 @@ public final class DistillJob {
         return store;
     }
 
-    /** The training columns (id, label, features, the teacher's columns for the store's layout), checked. */
-    private static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher) {
+    /**
+     * The training columns (id, label, features, the teacher's columns for the store's layout, the given taps),
+     * checked against the layout; a top-k store's values scanned once.
+     */
+    private static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher,
+                                          List<String> tapColumns) {
         Dataset<Row> rows;
         try {
             rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
         } catch (Exception e) {
             throw new DistilleryException("Soft-target store " + storePath + " cannot be read: " + e.getMessage(), e);
         }
-        List<String> columns = new java.util.ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
+        ConfigProblems problems = new ConfigProblems();
+        List<String> columns = new ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
                 SoftTargetSchema.FEATURES));
         columns.addAll(teacher.columns());
-        ConfigProblems problems = new ConfigProblems();
+        columns.addAll(tapColumns);
         SoftTargetSchema.checkStoreColumns(rows.schema(), columns, teacher.layout(), storePath, problems);
         problems.throwIfAny();
-        Dataset<Row> selected = rows.select(columns.stream().map(org.apache.spark.sql.Column::new)
+        Dataset<Row> selected = rows.select(columns.stream().map(org.apache.spark.sql.functions::col)
                 .toArray(org.apache.spark.sql.Column[]::new));
         SoftTargetStore.checkValues(selected, storePath, teacher, ctx.config().data().numClasses());
         return selected;

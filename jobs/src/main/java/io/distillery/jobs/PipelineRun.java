@@ -25,6 +25,7 @@ public final class PipelineRun {
     /** Runs the pipeline and returns the evaluation document. */
     public static Map<String, Object> run(JobContext ctx) {
         DistilleryConfig cfg = ctx.config();
+        DistillJob.preflight(cfg); // a bad distill.loss fails now, not after the teacher has trained
         stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
                 () -> TrainTeacherJob.run(ctx));
         stage(ctx, "soft-targets", cfg.softTargets().path(),

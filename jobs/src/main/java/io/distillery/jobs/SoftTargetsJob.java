@@ -7,6 +7,7 @@ import io.distillery.model.ModelArtifact;
 import io.distillery.model.TeacherInference;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.AtomicOutput;
+import io.distillery.store.PartitionDirs;
 import io.distillery.store.SoftTargetSchema;
 import io.distillery.store.StoreLayout;
 import org.apache.spark.broadcast.Broadcast;
@@ -49,62 +50,104 @@ public final class SoftTargetsJob {
     public static void run(JobContext ctx) {
         DistilleryConfig cfg = ctx.config();
         String storePath = cfg.softTargets().path();
+        if (cfg.softTargets().incremental() && !ctx.overwrite() && ctx.files().exists(storePath)) {
+            IncrementalSoftTargets.run(ctx);
+            return;
+        }
         StageOutput.checkWritable(ctx, storePath);
-        String teacherPath = cfg.teacher().path();
-        MultiLayerNetwork teacher = ModelArtifact.load(ctx.files(), teacherPath);
-        String teacherHash = ModelArtifact.hash(ctx.files(), teacherPath);
+        Teacher teacher = Teacher.load(ctx);
         Dataset<Row> train = Inputs.train(ctx);
         int width = Inputs.featureWidth(ctx, train);
-        checkTeacher(ctx, teacher, teacherPath, width);
-
-        List<String> taps = cfg.softTargets().taps();
+        teacher.check(ctx, width);
         List<String> partitionColumns = cfg.data().partitionColumns();
-        StoreLayout layout = StoreLayout.of(cfg.softTargets());
-        StructType schema = SoftTargetSchema.storeSchema(taps, train.schema(), partitionColumns, layout);
-        Broadcast<byte[]> teacherZip = ctx.sc().broadcast(
-                ctx.files().readBytes(teacherPath + "/" + ModelArtifact.MODEL_FILE));
-        String fingerprint = fingerprint(ctx, teacherHash);
+        Map<String, String> partitionHashes = partitionColumns.isEmpty() ? Map.of()
+                : PartitionDirs.hashes(ctx.files(), cfg.data().train(), partitionColumns);
+        Provenance provenance = provenance(ctx, teacher.hash(), width, partitionHashes);
+        long t0 = System.nanoTime();
+        try (AtomicOutput out = AtomicOutput.begin(ctx.files(), storePath, ctx.overwrite())) {
+            write(ctx, teacher, train, width, out.path());
+            ctx.files().writeProvenance(out.path(), provenance);
+            out.commit();
+        }
+        LOG.info(String.format("soft-targets: store written to %s in %.1f s (%s, taps %s)", storePath,
+                (System.nanoTime() - t0) / 1e9, StoreLayout.of(cfg.softTargets()), cfg.softTargets().taps()));
+    }
+
+    /**
+     * The store's provenance: what consumers check ({@link #storeFacts}), the inputs with their hashes, the
+     * fingerprint, and for partitioned input the content hash of each input partition stored.
+     */
+    static Provenance provenance(JobContext ctx, String teacherHash, int width, Map<String, String> partitionHashes) {
+        DistilleryConfig cfg = ctx.config();
+        Map<String, String> facts = new LinkedHashMap<>(storeFacts(ctx, teacherHash, width));
+        facts.put(Fingerprint.FACT, fingerprint(ctx, teacherHash));
+        if (!partitionHashes.isEmpty()) {
+            facts.put(IncrementalSoftTargets.PARTITION_HASHES, PartitionDirs.encode(partitionHashes));
+        }
+        return ctx.provenance(STAGE, List.of(
+                new Provenance.InputRef("teacher", cfg.teacher().path(), teacherHash),
+                new Provenance.InputRef("train-data", cfg.data().train(),
+                        ctx.files().contentHash(cfg.data().train()))), facts);
+    }
+
+    /** What a store says about how it was made; a store is extended only by a run with the same facts. */
+    static Map<String, String> storeFacts(JobContext ctx, String teacherHash, int width) {
+        DistilleryConfig cfg = ctx.config();
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put(TEACHER_HASH, teacherHash);
         facts.put("num-classes", Integer.toString(cfg.data().numClasses()));
         facts.put("input-width", Integer.toString(width));
-        facts.putAll(layout.facts()); // logits (dense | top-k), top-k, logit-precision, feature-precision
-        facts.put("taps", String.join(",", taps));
-        facts.put("partition-columns", String.join(",", partitionColumns));
-        facts.put(Fingerprint.FACT, fingerprint);
-        Provenance provenance = ctx.provenance(STAGE, List.of(
-                        new Provenance.InputRef("teacher", teacherPath, teacherHash),
-                        new Provenance.InputRef("train-data", cfg.data().train(),
-                                ctx.files().contentHash(cfg.data().train()))), facts);
-        long t0 = System.nanoTime();
-        try (AtomicOutput out = AtomicOutput.begin(ctx.files(), storePath, ctx.overwrite())) {
-            Dataset<Row> store = train.mapPartitions(new TeacherInference(teacherZip, teacherHash, taps,
+        // logits (dense | top-k), top-k, logit-precision, feature-precision: an incremental run must keep them.
+        facts.putAll(StoreLayout.of(cfg.softTargets()).facts());
+        facts.put("taps", String.join(",", cfg.softTargets().taps()));
+        facts.put("partition-columns", String.join(",", cfg.data().partitionColumns()));
+        return facts;
+    }
+
+    /** Runs the teacher over {@code train} on the executors and writes the store's Parquet files into {@code dir}. */
+    static void write(JobContext ctx, Teacher teacher, Dataset<Row> train, int width, String dir) {
+        DistilleryConfig cfg = ctx.config();
+        List<String> taps = cfg.softTargets().taps();
+        List<String> partitionColumns = cfg.data().partitionColumns();
+        StoreLayout layout = StoreLayout.of(cfg.softTargets());
+        StructType schema = SoftTargetSchema.storeSchema(taps, train.schema(), partitionColumns, layout);
+        Broadcast<byte[]> teacherZip = ctx.sc().broadcast(teacher.zip(ctx));
+        try {
+            Dataset<Row> store = train.mapPartitions(new TeacherInference(teacherZip, teacher.hash(), taps,
                     cfg.softTargets().batchSize(), width, partitionColumns, layout), Encoders.row(schema));
             var writer = store.write().option("compression", "zstd");
             if (!partitionColumns.isEmpty()) {
                 writer = writer.partitionBy(partitionColumns.toArray(new String[0]));
             }
-            writer.parquet(out.path());
-            ctx.files().writeProvenance(out.path(), provenance);
-            out.commit();
+            writer.parquet(dir);
         } finally {
             teacherZip.destroy();
         }
-        LOG.info(String.format("soft-targets: store written to %s in %.1f s (%s, taps %s)", storePath,
-                (System.nanoTime() - t0) / 1e9, layout, taps));
     }
 
-    /** The teacher must fit the data: same class count, same input width, and every tap must name a layer. */
-    private static void checkTeacher(JobContext ctx, MultiLayerNetwork teacher, String teacherPath, int width) {
-        ConfigProblems problems = new ConfigProblems();
-        long classes = teacher.getOutputLayer().getParam("b").length();
-        problems.check(classes == ctx.config().data().numClasses(), "Teacher " + teacherPath + " has " + classes
-                + " output classes but distillery.data.num-classes is " + ctx.config().data().numClasses() + ".");
-        long teacherWidth = teacher.layerInputSize(0);
-        boolean conv = !ctx.config().data().inputShape().isEmpty();
-        problems.check(conv || teacherWidth == width, "Teacher " + teacherPath + " takes " + teacherWidth
-                + " input features but the training data has " + width + ".");
-        problems.throwIfAny();
-        LogitsAndTaps.resolveTaps(teacher, ctx.config().softTargets().taps());
+    /** The configured teacher, loaded on the driver, and its content hash. */
+    record Teacher(String path, MultiLayerNetwork net, String hash) {
+        static Teacher load(JobContext ctx) {
+            String path = ctx.config().teacher().path();
+            return new Teacher(path, ModelArtifact.load(ctx.files(), path), ModelArtifact.hash(ctx.files(), path));
+        }
+
+        byte[] zip(JobContext ctx) {
+            return ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE);
+        }
+
+        /** The teacher must fit the data: same class count, same input width, and every tap must name a layer. */
+        void check(JobContext ctx, int width) {
+            ConfigProblems problems = new ConfigProblems();
+            long classes = net.getOutputLayer().getParam("b").length();
+            problems.check(classes == ctx.config().data().numClasses(), "Teacher " + path + " has " + classes
+                    + " output classes but distillery.data.num-classes is " + ctx.config().data().numClasses() + ".");
+            long teacherWidth = net.layerInputSize(0);
+            boolean conv = !ctx.config().data().inputShape().isEmpty();
+            problems.check(conv || teacherWidth == width, "Teacher " + path + " takes " + teacherWidth
+                    + " input features but the training data has " + width + ".");
+            problems.throwIfAny();
+            LogitsAndTaps.resolveTaps(net, ctx.config().softTargets().taps());
+        }
     }
 }

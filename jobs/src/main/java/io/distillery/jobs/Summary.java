@@ -57,6 +57,29 @@ public final class Summary {
         return Math.sqrt(a.stream().mapToDouble(x -> (x - m) * (x - m)).sum() / (a.size() - 1));
     }
 
+    /**
+     * A table of every model with its margin over {@code reference} (mean minus mean, in points) and whether that
+     * margin exceeds twice the larger of the two standard deviations; for comparing many objectives against one
+     * student trained alone.
+     */
+    public String render(String reference) {
+        if (!accuracies.containsKey(reference)) {
+            throw new DistilleryException("Model '" + reference + "' is in none of the metrics files; their models are "
+                    + accuracies.keySet() + ".");
+        }
+        StringBuilder out = new StringBuilder("| model | runs | accuracy (mean ± std) | vs " + reference
+                + " (points) | above 2 x larger std | per run |\n|---|---|---|---|---|---|\n");
+        accuracies.forEach((name, a) -> {
+            boolean self = name.equals(reference);
+            double margin = mean(name) - mean(reference);
+            double bar = 2 * Math.max(std(name), std(reference));
+            out.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %s | %s | %s |%n", name, a.size(),
+                    100 * mean(name), 100 * std(name), self ? "" : String.format(Locale.ROOT, "%+.2f", 100 * margin),
+                    self || Double.isNaN(bar) ? "" : Math.abs(margin) > bar ? "yes" : "no", format(a)));
+        });
+        return out.toString();
+    }
+
     /** The Markdown table and the verdict lines. */
     public String render() {
         StringBuilder out = new StringBuilder("| model | runs | accuracy (mean ± std) | runs |\n|---|---|---|---|\n");

@@ -1,13 +1,17 @@
 package io.distillery.jobs;
 
 import io.distillery.testing.Cli;
+import io.distillery.testing.OutcomeReport;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -30,8 +34,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code error: } sentence naming the column, key or path and the value, leaving nothing at the output path and the
  * input unchanged.
  */
+@TestMethodOrder(MethodOrderer.MethodName.class)  // a stable row order in the generated report
 class BadInputTest {
     private static final int WIDTH = 784;
+
+    @RegisterExtension
+    static final OutcomeReport REPORT = new OutcomeReport("BadInputTest", "Bad input (in-process CLI, Spark local[2])",
+            "Each case runs one subcommand the way a user would; the contract for every case is exit 2, one `error:` "
+                    + "sentence naming the column, key or path and the value, nothing at the output path, and the "
+                    + "input unchanged. Paths under the test's temporary directory are shown as `<tmp>/`.");
 
     @TempDir
     static Path base;
@@ -132,13 +143,23 @@ class BadInputTest {
      * Runs {@code train-teacher} on a bad training set and checks the contract: exit 2, one sentence containing
      * every {@code expected} fragment, no teacher written, the data unchanged.
      */
-    private static String refusedTraining(String fixture, List<String> more, String... expected) {
+    /** Records the outcome of a case in the generated report, before the test asserts it. */
+    private static void observe(String testCase, String done, String expected, Cli.Result r, boolean written,
+                                boolean inputUnchanged) {
+        REPORT.observe(testCase, done, "exit 2; " + expected, String.format("exit %d; `%s`; output written: %s; "
+                + "input unchanged: %s", r.exit(), r.error(), written ? "yes" : "no", inputUnchanged ? "yes" : "no"));
+    }
+
+    private static String refusedTraining(String testCase, String fixture, List<String> more, String... expected) {
         Path data = base.resolve(fixture);
         Path runDir = base.resolve("run-" + fixture);
         Map<String, String> before = Cli.snapshot(data);
         List<String> o = new ArrayList<>(List.of("data.train=" + Cli.quoted(data)));
         o.addAll(more);
         Cli.Result r = cli("train-teacher", runDir, o);
+        observe(testCase, "train-teacher on " + fixture + (more.isEmpty() ? "" : " with " + more),
+                "names the path and " + String.join(", ", expected), r, Files.exists(runDir.resolve("teacher")),
+                before.equals(Cli.snapshot(data)));
         assertEquals(2, r.exit(), r::toString);
         String error = r.error();
         assertTrue(error.contains(data.toString()), "the path is not named: " + error);
@@ -153,47 +174,47 @@ class BadInputTest {
 
     @Test
     void missingLabelColumn() {
-        refusedTraining("no-label", List.of(), "'label'", "distillery.data.label-column", "[id, features]");
+        refusedTraining("missing column", "no-label", List.of(), "'label'", "distillery.data.label-column", "[id, features]");
     }
 
     @Test
     void misnamedFeaturesColumn() {
-        refusedTraining("misnamed-features", List.of(), "'features'", "distillery.data.features-column", "pixels");
+        refusedTraining("misnamed column", "misnamed-features", List.of(), "'features'", "distillery.data.features-column", "pixels");
     }
 
     @Test
     void featureWidthDisagreesWithInputShape() {
-        refusedTraining("width-700", List.of("data.input-shape=[1,28,28]"), "width 700", "784", "[1, 28, 28]");
+        refusedTraining("wrong feature width", "width-700", List.of("data.input-shape=[1,28,28]"), "width 700", "784", "[1, 28, 28]");
     }
 
     @Test
     void rowsOfMixedWidths() {
-        refusedTraining("mixed-widths", List.of(), "'features'", "different widths", "700", "784");
+        refusedTraining("rows of mixed widths", "mixed-widths", List.of(), "'features'", "different widths", "700", "784");
     }
 
     @Test
     void nanFeature() {
-        refusedTraining("nan", List.of(), "1 of 20 rows", "NaN", "id 7");
+        refusedTraining("NaN feature", "nan", List.of(), "1 of 20 rows", "NaN", "id 7");
     }
 
     @Test
     void infiniteFeature() {
-        refusedTraining("infinite", List.of(), "1 of 20 rows", "infinite", "id 11");
+        refusedTraining("infinite feature", "infinite", List.of(), "1 of 20 rows", "infinite", "id 11");
     }
 
     @Test
     void emptyDataset() {
-        refusedTraining("empty", List.of(), "empty", "no rows");
+        refusedTraining("empty dataset", "empty", List.of(), "empty", "no rows");
     }
 
     @Test
     void labelOutsideClassRange() {
-        refusedTraining("label-12", List.of(), "'label'", "label 12", "[0, 10)", "distillery.data.num-classes = 10");
+        refusedTraining("label outside the class range", "label-12", List.of(), "'label'", "label 12", "[0, 10)", "distillery.data.num-classes = 10");
     }
 
     @Test
     void corruptParquetFile() {
-        refusedTraining("corrupt", List.of(), "could not be read");
+        refusedTraining("corrupt Parquet file", "corrupt", List.of(), "could not be read");
     }
 
     @Test
@@ -206,6 +227,9 @@ class BadInputTest {
         }
         Map<String, String> before = Cli.snapshot(runDir.resolve("teacher"));
         Cli.Result r = cli("soft-targets", runDir, List.of());
+        observe("truncated model zip", "soft-targets with the teacher's model.zip cut to half its length",
+                "names the zip and says it cannot be read", r, Files.exists(runDir.resolve("soft-targets")),
+                before.equals(Cli.snapshot(runDir.resolve("teacher"))));
         assertEquals(2, r.exit(), r::toString);
         String error = r.error();
         assertTrue(error.contains(zip.toString()) && error.contains("cannot be read"), error);
@@ -228,6 +252,9 @@ class BadInputTest {
         Map<String, String> store = Cli.snapshot(runDir.resolve("soft-targets"));
 
         Cli.Result r = cli("distill", runDir, List.of());
+        observe("store made by another teacher", "distill from a store made by teacher A after teacher B "
+                        + "(another seed) replaced A at the configured path", "names the store and both teachers' hashes",
+                r, Files.exists(runDir.resolve("student")), store.equals(Cli.snapshot(runDir.resolve("soft-targets"))));
         assertEquals(2, r.exit(), r::toString);
         String error = r.error();
         assertTrue(error.contains(runDir.resolve("soft-targets").toString()), error);
@@ -241,6 +268,9 @@ class BadInputTest {
     void storeClassCountDiffersFromConfig() {
         Map<String, String> before = Cli.snapshot(shared);
         Cli.Result r = cli("distill", shared, List.of("data.num-classes=12"));
+        observe("store with another class count", "distill with data.num-classes = 12 from a 10-class store",
+                "names the store, num-classes = 10 and 12", r, Files.exists(shared.resolve("student")),
+                before.equals(Cli.snapshot(shared)));
         assertEquals(2, r.exit(), r::toString);
         String error = r.error();
         assertTrue(error.contains(shared.resolve("soft-targets").toString())
@@ -253,6 +283,8 @@ class BadInputTest {
     void unknownKeyOverride() {
         Path runDir = base.resolve("run-unknown-key");
         Cli.Result r = cli("train-teacher", runDir, List.of("teacher.modle.layers=[{units=8}]"));
+        observe("unknown config key (-P)", "train-teacher -P teacher.modle.layers=[...] (a typo)",
+                "names distillery.teacher.modle.layers", r, Files.exists(runDir), true);
         assertEquals(2, r.exit(), r::toString);
         assertTrue(r.error().contains("distillery.teacher.modle.layers"), r.error());
         assertFalse(Files.exists(runDir));
@@ -264,6 +296,8 @@ class BadInputTest {
         Files.writeString(conf, "include file(\"" + Cli.offlineConf() + "\")\ndistillery.foo = 1\n");
         Path runDir = base.resolve("run-unknown-file-key");
         Cli.Result r = Cli.run(Cli.args("train-teacher", conf, overrides(runDir, List.of())));
+        observe("unknown config key (file)", "train-teacher with a config file that sets distillery.foo",
+                "names distillery.foo and the file", r, Files.exists(runDir), true);
         assertEquals(2, r.exit(), r::toString);
         assertTrue(r.error().contains("distillery.foo") && r.error().contains("unknown-key.conf"), r.error());
         assertFalse(Files.exists(runDir));
@@ -273,6 +307,8 @@ class BadInputTest {
     void wrongTypeOverride() {
         Path runDir = base.resolve("run-wrong-type");
         Cli.Result r = cli("train-teacher", runDir, List.of("teacher.train.epochs=many"));
+        observe("wrong config type", "train-teacher -P teacher.train.epochs=many",
+                "names distillery.teacher.train.epochs and 'many'", r, Files.exists(runDir), true);
         assertEquals(2, r.exit(), r::toString);
         assertTrue(r.error().contains("distillery.teacher.train.epochs") && r.error().contains("many"), r.error());
         assertFalse(Files.exists(runDir));
@@ -282,9 +318,47 @@ class BadInputTest {
     void outputPathExists() {
         Map<String, String> before = Cli.snapshot(shared.resolve("teacher"));
         Cli.Result r = cli("train-teacher", shared, List.of());
+        boolean unchanged = before.equals(Cli.snapshot(shared.resolve("teacher")));
+        observe("output path exists", "train-teacher again onto a committed teacher, without --overwrite",
+                "names the path and --overwrite; the existing teacher untouched", r, !unchanged, true);
         assertEquals(2, r.exit(), r::toString);
         String error = r.error();
         assertTrue(error.contains(shared.resolve("teacher").toString()) && error.contains("--overwrite"), error);
         assertEquals(before, Cli.snapshot(shared.resolve("teacher")));
+    }
+
+    @Test
+    void teacherClassCountDiffersFromConfig() {
+        Path runDir = base.resolve("run-teacher-classes");
+        Cli.copyTree(shared.resolve("teacher"), runDir.resolve("teacher"));
+        Map<String, String> before = Cli.snapshot(runDir.resolve("teacher"));
+        Cli.Result r = cli("soft-targets", runDir, List.of("data.num-classes=12"));
+        observe("teacher and student class counts differ", "soft-targets with a 10-class teacher and "
+                + "data.num-classes = 12 (the student's)", "names the teacher, its 10 classes and 12", r,
+                Files.exists(runDir.resolve("soft-targets")), before.equals(Cli.snapshot(runDir.resolve("teacher"))));
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains(runDir.resolve("teacher").toString()) && r.error().contains("10 output classes")
+                && r.error().contains("distillery.data.num-classes is 12"), r.error());
+        assertFalse(Files.exists(runDir.resolve("soft-targets")));
+    }
+
+    @Test
+    void unreachableMaster() throws IOException {
+        Path runDir = base.resolve("run-unreachable");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();  // free once closed: nothing listens there
+        }
+        String master = "spark://127.0.0.1:" + port;
+        String[] args = Cli.args("train-teacher", Cli.offlineConf(), overrides(runDir, List.of()));
+        args[3] = master;  // in place of Cli.args' local[2]
+        Cli.Result r = Cli.run(args);
+        observe("unreachable master", "train-teacher --master " + master.replace(Integer.toString(port), "<free port>")
+                        + " (nothing listens there)", "names the master URL and the connection failure, at once",
+                r, Files.exists(runDir), true);
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains(master) && r.error().contains("unreachable"), r.error());
+        assertTrue(r.seconds() < 30, "took " + r.seconds() + " s");
+        assertFalse(Files.exists(runDir));
     }
 }

@@ -224,6 +224,19 @@ class TopKStoreTest {
                 .fact("teacher-hash"), student.fact("teacher-hash"));
     }
 
+    @Test
+    void featureTermsTrainFromFloat16TapsOfATopKStore() {
+        // hint reads tap_h1, stored as float16 bits in the top-3 store; kd reads the rebuilt logits.
+        Path out = runDir.resolve("hint-from-top3");
+        List<String> o = store("top3-f16");
+        o.addAll(List.of("student.path=" + Cli.quoted(out), "distill.loss=[{term=kd,weight=0.9,temperature=4},"
+                + "{term=ce,weight=0.1},{term=hint,weight=1.0,student-layer=hidden1,teacher-layer=h1}]"));
+        Cli.Result r = cli("distill", o);
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("0.9 * kd(T=4) + 0.1 * ce + 1 * hint(hidden1 -> h1)",
+                ArtifactFiles.local().readProvenance(out.toString()).fact("loss"));
+    }
+
     /** A copy of the top-3 store whose Parquet files are rewritten by {@code edit}; metadata and _SUCCESS kept. */
     private static Path corruptedCopy(String name, java.util.function.UnaryOperator<Dataset<Row>> edit)
             throws IOException {

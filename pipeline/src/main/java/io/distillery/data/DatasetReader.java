@@ -3,6 +3,7 @@ package io.distillery.data;
 import io.distillery.config.DataSpec;
 import io.distillery.config.DistilleryException;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -39,20 +40,45 @@ public final class DatasetReader {
         if ("idx".equals(spec.format())) {
             return readIdx(spark, path);
         }
-        Dataset<Row> raw;
+        return toCanonical(spark, scan(spark.read(), spec, path, path), spec, path);
+    }
+
+    /**
+     * Reads only some partition directories of a Hive-partitioned Parquet or CSV dataset, e.g. the dates an
+     * incremental run has not stored yet. The partition columns are still parsed from the directory names, as in a
+     * read of the whole {@code root}. Ids must come from the data (generated ids depend on the set of files read).
+     *
+     * @param relativeDirs partition directories relative to {@code root}, e.g. {@code date=2026-11-28}
+     */
+    public static Dataset<Row> readPartitions(SparkSession spark, DataSpec spec, String root,
+                                              List<String> relativeDirs) {
+        if ("idx".equals(spec.format())) {
+            throw new DistilleryException("IDX data at " + root + " has no partitions; use Parquet or CSV.");
+        }
+        String[] paths = relativeDirs.stream().map(d -> root + "/" + d).toArray(String[]::new);
+        return toCanonical(spark, scan(spark.read().option("basePath", root), spec, root, paths), spec, root);
+    }
+
+    /** The column names of a Parquet or CSV dataset as stored (partition columns included), read from its schema. */
+    public static String[] columnNames(SparkSession spark, DataSpec spec, String path) {
+        return scan(spark.read(), spec, path, path).schema().fieldNames();
+    }
+
+    private static Dataset<Row> scan(DataFrameReader reader, DataSpec spec, String named, String... paths) {
         try {
-            raw = switch (spec.format()) {
+            return switch (spec.format()) {
                 // Only Parquet files: an artifact directory also holds metadata.json.
-                case "parquet" -> spark.read().option("pathGlobFilter", "*.parquet").parquet(path);
+                case "parquet" -> reader.option("pathGlobFilter", "*.parquet").parquet(paths);
                 // inferSchema: CSV has no types; we need ints for labels and numbers for features.
-                case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(path);
+                case "csv" -> reader.option("header", "true").option("inferSchema", "true").csv(paths);
                 default -> throw new DistilleryException("Data format '" + spec.format()
                         + "' is not supported; use parquet, csv or idx.");
             };
+        } catch (DistilleryException e) {
+            throw e;
         } catch (Exception e) {
-            throw SparkFailures.wrap(path, e);
+            throw SparkFailures.wrap(named, e);
         }
-        return toCanonical(spark, raw, spec, path);
     }
 
     /** Canonical form of a freshly read file scan (the id generator needs the scan itself, see {@link StableIds}). */

@@ -40,6 +40,23 @@ public final class TermParams {
         return values.containsKey(name) ? toNumber(name, values.get(name)) : defaultValue;
     }
 
+    /**
+     * @param name a parameter name
+     * @return its value as a non-empty string
+     * @throws DistilleryException if it is missing or not a string
+     */
+    public String string(String name) {
+        Object value = values.get(name);
+        if (value == null) {
+            throw new DistilleryException("Loss term '" + term + "' needs parameter '" + name + "'.");
+        }
+        if (!(value instanceof String s) || s.isBlank()) {
+            throw new DistilleryException("Parameter '" + name + "' of loss term '" + term + "' is " + value
+                    + "; it must be a layer name.");
+        }
+        return s;
+    }
+
     private double toNumber(String name, Object value) {
         // Configuration files and JSON give Integer, Long or Double; all are accepted.
         if (value instanceof Number number) {

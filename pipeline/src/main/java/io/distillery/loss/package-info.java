@@ -12,13 +12,21 @@
  * ({@code kd}, {@code ce}, {@code dkd}, {@code logit-mse}) looked up by name in {@link
  * io.distillery.loss.LossRegistry}.
  *
- * <p><b>Feature and relation terms</b> (FitNets hints, attention transfer, similarity-preserving, RKD) do not fit
- * {@code LossTerm}: they compare hidden-layer activations (or relations between the rows of a minibatch), which an
- * {@code ILossFunction} on the output layer never sees. They will need their own interface taking the student's and
- * teacher's tapped activations (cf. {@code io.distillery.model.LogitsAndTaps}) and producing gradients for those
- * layers, and so a training step that back-propagates from more than the output layer. They can share the
- * registry's naming and error conventions (a second map of factories beside the response-based one), but not
- * {@code LossTerm} itself; {@link io.distillery.loss.LossRegistry#register} only accepts response-based terms.
+ * <p><b>Feature and relation terms</b> ({@code hint}, {@code attention}, {@code similarity}, {@code rkd}) compare a
+ * hidden student layer with a tapped teacher layer (or relations between the rows of a minibatch), which an
+ * {@code ILossFunction} on the output layer never sees. They are {@link io.distillery.loss.FeatureTerm}s, built by
+ * {@link io.distillery.loss.LossRegistry#createFeature} (the registry lists both kinds in its error messages), and
+ * each becomes an auxiliary output of the student's training graph ({@code io.distillery.model.TrainingGraph}): a
+ * DL4J {@code LossLayer} fed from the named student layer (through a learned regressor for {@code hint}), whose
+ * {@link io.distillery.loss.FeatureLossFunction} receives the student activations as its pre-output and the
+ * teacher's tapped activations from the store as its labels. So every term is still an ordinary DL4J loss, back-
+ * propagated by {@code ComputationGraph.fit}, and training stays inside the parameter-averaged trainer. An
+ * {@code ILossFunction} receives the whole minibatch, which is what the batch-relation terms need; their summed
+ * per-example scores are b times the paper's batch loss, so that DL4J's division by the minibatch size minimises
+ * the batch loss itself (see {@link io.distillery.loss.FeatureLossFunction}).
+ *
+ * <p>{@link io.distillery.loss.Objective} is a whole configured objective: the response-based terms as one
+ * {@code CompositeLoss} for the output layer, the feature terms for the heads, and the formula of all of them.
  *
  * <p>{@link io.distillery.loss.SoftmaxMath} holds the same math in plain Java for code that works on
  * {@code float[]}/{@code double[]} rows (evaluation, tests) without ND4J.

@@ -6,6 +6,8 @@ import io.distillery.store.ArtifactFiles;
 import io.distillery.store.AtomicOutput;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -25,8 +27,11 @@ public final class ModelArtifact {
     private ModelArtifact() {
     }
 
-    /** Writes {@code net} and its provenance into {@code dir} (a directory being written, e.g. an AtomicOutput). */
-    public static void write(ArtifactFiles files, MultiLayerNetwork net, String dir, Provenance provenance) {
+    /**
+     * Writes {@code net} (a {@code MultiLayerNetwork}, or a {@code ComputationGraph} for training checkpoints) and
+     * its provenance into {@code dir} (a directory being written, e.g. an AtomicOutput).
+     */
+    public static void write(ArtifactFiles files, Model net, String dir, Provenance provenance) {
         File local = null;
         try {
             local = File.createTempFile("distillery-model", ".zip");
@@ -54,6 +59,16 @@ public final class ModelArtifact {
 
     /** Loads the network (with updater state) from an artifact directory. */
     public static MultiLayerNetwork load(ArtifactFiles files, String dir) {
+        return load(files, dir, false);
+    }
+
+    /** Loads a {@link ComputationGraph} (with updater state), e.g. a training graph's checkpoint. */
+    public static ComputationGraph loadGraph(ArtifactFiles files, String dir) {
+        return load(files, dir, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <N extends Model> N load(ArtifactFiles files, String dir, boolean graph) {
         String zip = dir + "/" + MODEL_FILE;
         if (!files.exists(zip)) {
             throw new DistilleryException("Model " + dir + " has no " + MODEL_FILE + "; train or import it first.");
@@ -62,7 +77,8 @@ public final class ModelArtifact {
         try {
             local = Files.createTempFile("distillery-model", ".zip").toFile();
             files.fs(zip).copyToLocalFile(false, new Path(zip), new Path(local.getAbsolutePath()), true);
-            return ModelSerializer.restoreMultiLayerNetwork(local, true);
+            return graph ? (N) ModelSerializer.restoreComputationGraph(local, true)
+                    : (N) ModelSerializer.restoreMultiLayerNetwork(local, true);
         } catch (Exception e) {
             throw new DistilleryException("Model file " + zip + " cannot be read (truncated, corrupt or not a DL4J "
                     + "model zip): " + e.getMessage(), e);

@@ -53,12 +53,14 @@ public final class ModelFactory {
                 .activation(Activation.SOFTMAX)
                 .weightInit(WeightInit.XAVIER)
                 .build());
-        if (inputShape.isEmpty()) {
-            list.setInputType(InputType.feedForward(inputWidth));
-        } else {
-            list.setInputType(InputType.convolutionalFlat(inputShape.get(1), inputShape.get(2), inputShape.get(0)));
-        }
+        list.setInputType(inputType(inputWidth, inputShape));
         return list.build();
+    }
+
+    /** The network's input type: flat features, or a flattened {@code [channels, height, width]} image. */
+    public static InputType inputType(int inputWidth, List<Integer> inputShape) {
+        return inputShape.isEmpty() ? InputType.feedForward(inputWidth)
+                : InputType.convolutionalFlat(inputShape.get(1), inputShape.get(2), inputShape.get(0));
     }
 
     /** A new, initialised network. */
@@ -70,7 +72,7 @@ public final class ModelFactory {
         return net;
     }
 
-    private static Layer hiddenLayer(LayerSpec l) {
+    static Layer hiddenLayer(LayerSpec l) {
         Layer layer = switch (l.type()) {
             case "dense" -> new DenseLayer.Builder().nOut(l.units())
                     .activation(Activation.fromString(l.activation())).build();
@@ -88,7 +90,7 @@ public final class ModelFactory {
         return layer;
     }
 
-    private static IUpdater updater(ModelSpec spec) {
+    static IUpdater updater(ModelSpec spec) {
         return switch (spec.updater()) {
             case "adam" -> new Adam(spec.learningRate());
             case "sgd" -> new Sgd(spec.learningRate());

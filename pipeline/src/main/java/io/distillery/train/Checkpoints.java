@@ -6,6 +6,8 @@ import io.distillery.store.ArtifactFiles;
 import io.distillery.store.AtomicOutput;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.io.IOException;
@@ -15,7 +17,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Per-epoch checkpoints of a training run in {@code <dir>/epoch-NNNN/}: the network with its updater state and
+ * Per-epoch checkpoints of a training run in {@code <dir>/epoch-NNNN/}: the network (a plain network, or a student's
+ * training graph with its heads and regressors) with its updater state and
  * iteration count (DL4J keeps both in the zip), plus provenance whose {@code epoch} fact says where to resume. The
  * epoch is also the RNG position: every shuffle is derived from (seed, epoch, partition). Each checkpoint is
  * committed atomically; the last {@link #KEEP} are kept.
@@ -37,7 +40,7 @@ public final class Checkpoints {
     }
 
     /** Saves the state after {@code epoch} (0-based) and prunes older checkpoints. */
-    public void save(MultiLayerNetwork net, int epoch, Provenance provenance) {
+    public void save(Model net, int epoch, Provenance provenance) {
         String target = dir + "/" + String.format("%s%04d", PREFIX, epoch);
         try (AtomicOutput out = AtomicOutput.begin(files, target, true)) {
             ModelArtifact.write(files, net, out.path(), provenance.withFact("epoch", Integer.toString(epoch)));
@@ -57,6 +60,11 @@ public final class Checkpoints {
 
     public MultiLayerNetwork load(int epoch) {
         return ModelArtifact.load(files, dir + "/" + String.format("%s%04d", PREFIX, epoch));
+    }
+
+    /** Loads a training graph's checkpoint (with its updater state). */
+    public ComputationGraph loadGraph(int epoch) {
+        return ModelArtifact.loadGraph(files, dir + "/" + String.format("%s%04d", PREFIX, epoch));
     }
 
     /** Removes every checkpoint (after the final model is committed). */

@@ -2,7 +2,8 @@ package io.distillery.train;
 
 import io.distillery.config.TrainSpec;
 import io.distillery.provenance.Provenance;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +38,18 @@ public final class DistributedTrainer {
     /**
      * Trains for {@code spec.epochs()} epochs and returns the trained network.
      *
-     * @param fresh      the initial network, used unless resuming
+     * @param fresh      the initial network, used unless resuming: a {@code MultiLayerNetwork}, or a
+     *                   {@code ComputationGraph} (a training graph), which is then what the checkpoints hold
      * @param resume     continue from the last checkpoint when one exists
      * @param heldOut    held-out accuracy of a network (NaN to skip)
      */
-    public MultiLayerNetwork train(TrainingBackend backend, MultiLayerNetwork fresh, boolean resume,
-                                   ToDoubleFunction<MultiLayerNetwork> heldOut) {
-        MultiLayerNetwork net = fresh;
+    @SuppressWarnings("unchecked")
+    public <N extends Model> N train(TrainingBackend backend, N fresh, boolean resume, ToDoubleFunction<N> heldOut) {
+        N net = fresh;
         int start = 0;
         if (resume && checkpoints.latestEpoch().isPresent()) {
             int last = checkpoints.latestEpoch().get();
-            net = checkpoints.load(last);
+            net = fresh instanceof ComputationGraph ? (N) checkpoints.loadGraph(last) : (N) checkpoints.load(last);
             start = last + 1;
             LOG.info("{}: resuming after epoch {} from {}", name, last + 1, checkpoints.dir());
         }

@@ -37,7 +37,11 @@ public final class Dl4jParameterAveragingBackend implements TrainingBackend {
     }
 
     @Override
-    public double fitEpoch(MultiLayerNetwork net, int epoch) {
+    public double fitEpoch(org.deeplearning4j.nn.api.Model model, int epoch) {
+        if (!(model instanceof MultiLayerNetwork net)) {
+            throw new io.distillery.config.DistilleryException("train.backend = dl4j trains plain networks only; "
+                    + "feature and relation loss terms need train.backend = distillery.");
+        }
         // The second argument is the number of examples in each DataSet of the RDD: each of ours is a minibatch.
         // Declaring 1 makes DL4J glue batchSize of them into one giant minibatch and count far too few splits.
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(

@@ -1,10 +1,12 @@
 package io.distillery.train;
 
+import io.distillery.config.Precision;
 import io.distillery.store.SoftTargetSchema;
 import io.distillery.store.TeacherTargets;
 import org.apache.spark.sql.Row;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * How a row becomes the label vector its loss expects. {@link #oneHot} is the plain classification target;
@@ -63,6 +65,52 @@ public interface RowLabels extends Serializable {
                     target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
                 }
                 teacher.write(row, numClasses, target, offset + numClasses);
+            }
+        };
+    }
+
+    /**
+     * {@code base}'s label vector followed by the teacher's tapped activations ({@code tap_<layer>} columns of the
+     * store), for a training graph whose auxiliary heads are labelled with them.
+     *
+     * @param tapColumns store columns, in order
+     * @param tapWidths  their widths (a row of another width fails, naming the column)
+     */
+    public static RowLabels withTaps(RowLabels base, List<String> tapColumns, int[] tapWidths) {
+        return withTaps(base, tapColumns, tapWidths, Precision.FLOAT32);
+    }
+
+    /**
+     * As {@link #withTaps(RowLabels, List, int[])}, for tap columns stored at {@code precision} (float16 bits are
+     * decoded to float; {@code StoreLayout.featurePrecision()} of the store).
+     */
+    public static RowLabels withTaps(RowLabels base, List<String> tapColumns, int[] tapWidths, Precision precision) {
+        int total = base.width();
+        for (int w : tapWidths) {
+            total += w;
+        }
+        int width = total;
+        List<String> columns = List.copyOf(tapColumns);
+        int[] widths = tapWidths.clone();
+        return new RowLabels() {
+            @Override
+            public int width() {
+                return width;
+            }
+
+            @Override
+            public void write(Row row, float[] target, int offset) {
+                base.write(row, target, offset);
+                int at = offset + base.width();
+                for (int t = 0; t < columns.size(); t++) {
+                    float[] values = TeacherTargets.floats(row, columns.get(t), precision);
+                    if (values.length != widths[t]) {
+                        throw new IllegalStateException("Column " + columns.get(t) + " of the soft-target store has "
+                                + values.length + " values in a row; the teacher layer has " + widths[t] + ".");
+                    }
+                    System.arraycopy(values, 0, target, at, widths[t]);
+                    at += widths[t];
+                }
             }
         };
     }

@@ -1,6 +1,6 @@
 package io.distillery.train;
 
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 
 /**
  * How one epoch of data-parallel training is carried out on the cluster. The epoch loop, checkpoints and logging
@@ -12,9 +12,10 @@ public interface TrainingBackend extends AutoCloseable {
     /**
      * Trains {@code net} in place for one epoch.
      *
+     * @param net a {@code MultiLayerNetwork}, or a {@code ComputationGraph} for backends that support it
      * @return the mean minibatch loss of the epoch
      */
-    double fitEpoch(MultiLayerNetwork net, int epoch);
+    double fitEpoch(Model net, int epoch);
 
     /** Releases cached data and executor-side state. */
     @Override

@@ -2,6 +2,7 @@ package io.distillery.train;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
@@ -11,7 +12,8 @@ import java.io.Serializable;
  * One block per partition is built once from the Parquet rows and cached on its executor; every round gathers its
  * minibatches from it in the epoch's shuffled order, so no row is decoded from Parquet twice.
  * <p>
- * Labels are whatever the loss expects: one-hot classes, or one-hot classes followed by teacher logits.
+ * Labels are whatever the loss expects: one-hot classes, or one-hot classes followed by teacher logits, followed
+ * for a training graph by the teacher's tapped activations ({@link RowLabels#withTaps}).
  */
 public final class TrainingBlock implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -58,6 +60,22 @@ public final class TrainingBlock implements Serializable {
         return new DataSet(gather(features, inputWidth, order, from, to), gather(labels, labelWidth, order, from, to));
     }
 
+    /**
+     * Minibatch {@code batch} for a network with several outputs: one label array per output, each a range of the
+     * label columns.
+     *
+     * @param segments (offset, width) of each output's label columns, in output order
+     */
+    public MultiDataSet multiMinibatch(int[] order, int batch, int batchSize, int[] segments) {
+        int from = batch * batchSize;
+        int to = Math.min(rows, from + batchSize);
+        INDArray[] labelArrays = new INDArray[segments.length / 2];
+        for (int k = 0; k < labelArrays.length; k++) {
+            labelArrays[k] = gather(labels, labelWidth, segments[2 * k], segments[2 * k + 1], order, from, to);
+        }
+        return new MultiDataSet(new INDArray[]{gather(features, inputWidth, order, from, to)}, labelArrays);
+    }
+
     /** Rows {@code [from, to)} in storage order, for inference. */
     public INDArray features(int from, int to) {
         return gather(features, inputWidth, null, from, to);
@@ -71,12 +89,18 @@ public final class TrainingBlock implements Serializable {
     }
 
     private static INDArray gather(float[] source, int width, int[] order, int from, int to) {
+        return gather(source, width, 0, width, order, from, to);
+    }
+
+    /** Columns {@code [offset, offset + columns)} of rows {@code order[from..to)} of a row-major array. */
+    private static INDArray gather(float[] source, int width, int offset, int columns, int[] order, int from,
+                                   int to) {
         int n = to - from;
-        float[] out = new float[n * width];
+        float[] out = new float[n * columns];
         for (int i = 0; i < n; i++) {
             int row = order == null ? from + i : order[from + i];
-            System.arraycopy(source, row * width, out, i * width, width);
+            System.arraycopy(source, row * width + offset, out, i * columns, columns);
         }
-        return Nd4j.create(out, new long[]{n, width}, 'c');
+        return Nd4j.create(out, new long[]{n, columns}, 'c');
     }
 }

@@ -1,6 +1,9 @@
 package io.distillery.train;
 
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.LinkedHashMap;
@@ -13,9 +16,9 @@ import java.util.Map;
  */
 final class WorkerModels {
     private static final int MAX_ENTRIES = 64;
-    private static final Map<String, MultiLayerNetwork> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final Map<String, Model> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, MultiLayerNetwork> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Model> eldest) {
             return size() > MAX_ENTRIES;
         }
     };
@@ -23,16 +26,28 @@ final class WorkerModels {
     private WorkerModels() {
     }
 
-    static MultiLayerNetwork get(String trainingId, int partition, String configurationJson) {
+    /**
+     * @param graph whether {@code configurationJson} is a {@link ComputationGraphConfiguration} (else a
+     *              {@link MultiLayerConfiguration})
+     */
+    static Model get(String trainingId, int partition, String configurationJson, boolean graph) {
         String key = trainingId + "/" + partition;
         synchronized (CACHE) {
-            MultiLayerNetwork net = CACHE.get(key);
+            Model net = CACHE.get(key);
             if (net != null) {
                 return net;
             }
         }
-        MultiLayerNetwork net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configurationJson));
-        net.init();
+        Model net;
+        if (graph) {
+            ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configurationJson));
+            g.init();
+            net = g;
+        } else {
+            MultiLayerNetwork m = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configurationJson));
+            m.init();
+            net = m;
+        }
         synchronized (CACHE) {
             CACHE.put(key, net);
         }

@@ -43,8 +43,8 @@ class LossRegistryTest {
         assertEquals("Loss term 'kdd' is unknown; known terms are " + LossRegistry.knownNames() + ".",
                 e.getMessage());
         // Terms registered by other tests sort after these (their names start with "zz-").
-        assertTrue(e.getMessage().startsWith("Loss term 'kdd' is unknown; known terms are [ce, dkd, kd, logit-mse"),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("Loss term 'kdd' is unknown; known terms are [attention, ce, dkd, hint, "
+                + "kd, logit-mse, rkd, similarity"), e.getMessage());
     }
 
     @Test
@@ -116,5 +116,44 @@ class LossRegistryTest {
         public INDArray gradient(INDArray labels, INDArray z) {
             return new CeTerm().gradient(labels, z).muli(0.5);
         }
+    }
+
+    @Test
+    void featureTermsAreBuiltWithTheirLayersAndDefaults() {
+        FeatureTerm rkd = LossRegistry.createFeature("rkd", 2.0, Map.of("student-layer", "h1", "teacher-layer", "t2"));
+        assertEquals("rkd(h1 -> t2, angle=50, distance=25)", rkd.describe());
+        assertEquals("2 * rkd(h1 -> t2, angle=50, distance=25)", rkd.toString());
+        assertEquals(new RkdLoss(2.0, 25, 50), rkd.lossFunction(new int[] {4}, new int[] {9}));
+        assertEquals("hint(h1 -> t2)", LossRegistry.createFeature("hint", 1, Map.of("student-layer", "h1",
+                "teacher-layer", "t2")).describe());
+        DistilleryException missing = assertThrows(DistilleryException.class,
+                () -> LossRegistry.createFeature("similarity", 1, Map.of("student-layer", "h1")));
+        assertEquals("Loss term 'similarity' needs parameter 'teacher-layer'.", missing.getMessage());
+        DistilleryException extra = assertThrows(DistilleryException.class, () -> LossRegistry.createFeature(
+                "attention", 1, Map.of("student-layer", "c1", "teacher-layer", "c2", "p", 2)));
+        assertEquals("Loss term 'attention' has unknown parameter [p]; its parameters are [student-layer, "
+                + "teacher-layer].", extra.getMessage());
+        DistilleryException inComposite = assertThrows(DistilleryException.class,
+                () -> LossRegistry.create("hint", Map.of()));
+        assertTrue(inComposite.getMessage().startsWith("Loss term 'hint' compares hidden layers"));
+    }
+
+    @Test
+    void objectiveListsEveryTermInConfigurationOrder() {
+        Objective o = Objective.of(List.of(
+                new Objective.Entry("kd", 0.9, Map.of("temperature", 4)),
+                new Objective.Entry("similarity", 3000, Map.of("student-layer", "h1", "teacher-layer", "t")),
+                new Objective.Entry("ce", 0.1, Map.of())));
+        assertEquals("0.9 * kd(T=4) + 3000 * similarity(h1 -> t) + 0.1 * ce", o.formula());
+        assertEquals("0.9 * kd(T=4) + 0.1 * ce", o.response().formula());
+        assertEquals(1, o.features().size());
+        DistilleryException alone = assertThrows(DistilleryException.class, () -> Objective.of(List.of(
+                new Objective.Entry("hint", 1, Map.of("student-layer", "h1", "teacher-layer", "t")))));
+        assertTrue(alone.getMessage().startsWith("distillery.distill.loss has no response-based term (one of [ce, "
+                + "dkd, kd, logit-mse"), alone.getMessage());
+        DistilleryException unknown = assertThrows(DistilleryException.class, () -> Objective.of(List.of(
+                new Objective.Entry("hints", 1, Map.of()))));
+        assertTrue(unknown.getMessage().contains("[attention, ce, dkd, hint, kd, logit-mse, rkd, similarity"),
+                unknown.getMessage());
     }
 }

@@ -105,6 +105,85 @@ class AveragingBackendTest {
         assertArrayEquals(resumed.params().data().asFloat(), continued.params().data().asFloat(), 0f);
     }
 
+    /**
+     * Blobs whose labels are {@code [one-hot | teacher logits | a 4-wide teacher tap]}, as a training graph with
+     * auxiliary heads reads them.
+     */
+    static JavaRDD<TrainingBlock> blobsWithTaps(int rowsPerPartition, long seed) {
+        List<TrainingBlock> blocks = new ArrayList<>();
+        for (TrainingBlock b : blobs(rowsPerPartition, seed).collect()) {
+            float[] y = new float[b.rows() * 10];
+            float[] x = new float[b.rows() * 8];
+            for (int r = 0; r < b.rows(); r++) {
+                float[] label = b.labelRow(r);
+                float[] features = b.features(r, r + 1).data().asFloat();
+                System.arraycopy(features, 0, x, r * 8, 8);
+                for (int c = 0; c < 3; c++) {
+                    y[r * 10 + c] = label[c];
+                    y[r * 10 + 3 + c] = 4f * label[c];
+                }
+                for (int j = 0; j < 4; j++) {
+                    y[r * 10 + 6 + j] = 0.5f * features[j] * features[j + 4];
+                }
+            }
+            blocks.add(new TrainingBlock(b.rows(), 8, 10, x, y));
+        }
+        return sc.parallelize(blocks, 2);
+    }
+
+    @Test
+    void ourBackendTrainsATrainingGraphAndResumesIt(@TempDir Path dir) {
+        io.distillery.loss.Objective objective = io.distillery.loss.Objective.of(List.of(
+                new io.distillery.loss.Objective.Entry("kd", 0.5, Map.of("temperature", 2)),
+                new io.distillery.loss.Objective.Entry("ce", 0.5, Map.of()),
+                new io.distillery.loss.Objective.Entry("hint", 1.0, Map.of("student-layer", "hidden",
+                        "teacher-layer", "tap")),
+                new io.distillery.loss.Objective.Entry("similarity", 10.0, Map.of("student-layer", "hidden",
+                        "teacher-layer", "tap"))));
+        ModelSpec model = new ModelSpec(List.of(new LayerSpec("dense", "hidden", 16, 2, 1, "relu", 0)), "adam", 0.01,
+                0, 0, 0);
+        var conf = io.distillery.model.TrainingGraph.configuration(model, 8, List.of(), 3, objective,
+                Map.of("tap", new int[] {4}), 7);
+        java.util.function.Supplier<MultiLayerNetwork> plain = () -> ModelFactory.build(model, 8, List.of(), 3,
+                objective.response(), 7);
+        java.util.function.Supplier<org.deeplearning4j.nn.graph.ComputationGraph> fresh =
+                () -> io.distillery.model.TrainingGraph.build(conf, plain.get());
+        int[] segments = {0, 6, 6, 4, 6, 4};
+        JavaRDD<TrainingBlock> train = blobsWithTaps(400, 1).persist(StorageLevel.MEMORY_ONLY());
+        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, blobs(200, 2), 3, 256);
+        MultiLayerNetwork target = plain.get();
+        java.util.function.ToDoubleFunction<org.deeplearning4j.nn.graph.ComputationGraph> accuracy =
+                g -> heldOut.of(io.distillery.model.TrainingGraph.export(g, target));
+
+        // Straight through 3 epochs...
+        TrainSpec three = new TrainSpec(3, 32, 4, 2, "distillery");
+        Checkpoints straight = new Checkpoints(ArtifactFiles.local(), dir.resolve("straight").toString());
+        org.deeplearning4j.nn.graph.ComputationGraph once;
+        try (AveragingBackend backend = new AveragingBackend(sc, train, three, 7, fresh.get(), segments)) {
+            once = new DistributedTrainer("graph", three, straight, provenance())
+                    .train(backend, fresh.get(), false, accuracy);
+        }
+        assertTrue(accuracy.applyAsDouble(once) > 0.9, "held-out accuracy " + accuracy.applyAsDouble(once));
+        assertEquals(3, once.getConfiguration().getEpochCount());
+
+        // ...equals 2 epochs, then a resumed run from the checkpoint (parameters, Adam state, iteration count).
+        TrainSpec two = new TrainSpec(2, 32, 4, 2, "distillery");
+        Checkpoints split = new Checkpoints(ArtifactFiles.local(), dir.resolve("split").toString());
+        try (AveragingBackend backend = new AveragingBackend(sc, train, two, 7, fresh.get(), segments)) {
+            new DistributedTrainer("graph", two, split, provenance()).train(backend, fresh.get(), false, accuracy);
+        }
+        org.deeplearning4j.nn.graph.ComputationGraph resumed;
+        try (AveragingBackend backend = new AveragingBackend(sc, train, three, 7, fresh.get(), segments)) {
+            resumed = new DistributedTrainer("graph", three, split, provenance())
+                    .train(backend, fresh.get(), true, accuracy);
+        }
+        assertEquals(2, split.latestEpoch().orElseThrow());
+        assertEquals(once.getIterationCount(), resumed.getIterationCount());
+        assertArrayEquals(once.params().data().asFloat(), resumed.params().data().asFloat(), 1e-5f);
+        assertArrayEquals(once.getUpdater().getStateViewArray().data().asFloat(),
+                resumed.getUpdater().getStateViewArray().data().asFloat(), 1e-5f);
+    }
+
     @Test
     void dl4jBackendLearns() {
         JavaRDD<TrainingBlock> train = blobs(400, 1);
