@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code distill bench}: throughput of our Spark paths against plain single-process DL4J loops; see {@link Bench}. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = StoreBenchCommand.class,
         description = "Measure soft-target and student-training throughput of our Spark paths against plain "
                 + "single-process DL4J loops (and DL4J's ParameterAveragingTrainingMaster) on the same rows and "
-                + "batch size; print medians of alternating runs, the runs, and the ratios.")
+                + "batch size; print medians of alternating runs, the runs, and the ratios. 'bench store' measures "
+                + "the soft-target store's size and fidelity instead.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "conf/fashion-mnist-offline.conf",
             description = "Run config whose teacher, student, batch sizes and loss are used (default: ${DEFAULT-VALUE}).")

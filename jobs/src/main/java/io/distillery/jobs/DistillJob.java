@@ -4,6 +4,7 @@ import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistillSpec;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
+import io.distillery.config.MissingMass;
 import io.distillery.config.RoleSpec;
 import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
@@ -14,6 +15,7 @@ import io.distillery.model.ModelFactory;
 import io.distillery.model.TrainingGraph;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.TeacherTargets;
 import io.distillery.train.RowLabels;
 import io.distillery.train.TrainingBlock;
 import io.distillery.train.TrainingBlocks;
@@ -67,7 +69,10 @@ public final class DistillJob {
         return Fingerprint.of(STAGE, Boolean.toString(baseline), Long.toString(cfg.seed()), storeFingerprint,
                 cfg.studentModel().toString(), Configs.render(cfg, "student.train"),
                 temperature, Double.toString(alpha(cfg, baseline)), baseline ? "-" : Configs.render(cfg, "distill.loss"),
-                Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"));
+                Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"))
+                // A top-k store's missing mass changes the targets; the default keeps older fingerprints valid.
+                + (baseline || cfg.distill().missingMass() == MissingMass.UNIFORM ? ""
+                : "+missing-mass=" + cfg.distill().missingMass().configName());
     }
 
     public static void run(JobContext ctx, boolean baseline) {
@@ -82,11 +87,13 @@ public final class DistillJob {
         String formula = terms == null ? formula(loss) : terms.formula();
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
+        TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
+                cfg.distill(), baseline);
         if (terms != null && !terms.features().isEmpty()) {
-            runGraph(ctx, baseline, name, output, terms, store, storePath);
+            runGraph(ctx, baseline, name, output, terms, store, storePath, teacher);
             return;
         }
-        Dataset<Row> rows = readStore(ctx, storePath, List.of());
+        Dataset<Row> rows = readStore(ctx, storePath, teacher, List.of());
         Dataset<Row> test = Inputs.test(ctx);
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -94,7 +101,7 @@ public final class DistillJob {
         RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
 
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
-                RowLabels.distillation(classes, d.labelledFraction(), cfg.seed()));
+                RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher));
         JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
         MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
                 cfg.seed());
@@ -123,7 +130,7 @@ public final class DistillJob {
      * parameter averaging, export the plain student.
      */
     private static void runGraph(JobContext ctx, boolean baseline, String name, String output, Objective terms,
-                                 Provenance store, String storePath) {
+                                 Provenance store, String storePath, TeacherTargets teacher) {
         DistilleryConfig cfg = ctx.config();
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -162,11 +169,11 @@ public final class DistillJob {
             segments[2 * k + 3] = tapWidths[taps.indexOf(tap)];
         }
 
-        Dataset<Row> rows = readStore(ctx, storePath, tapColumns);
+        Dataset<Row> rows = readStore(ctx, storePath, teacher, tapColumns);
         Dataset<Row> test = Inputs.test(ctx);
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
-                RowLabels.withTaps(RowLabels.distillation(classes, d.labelledFraction(), cfg.seed()), tapColumns,
-                        tapWidths));
+                RowLabels.withTaps(RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher),
+                        tapColumns, tapWidths, teacher.layout().featurePrecision()));
         JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
         MultiLayerNetwork student = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes,
                 terms.response(), cfg.seed());
@@ -308,7 +315,12 @@ public final class DistillJob {
         return store;
     }
 
-    private static Dataset<Row> readStore(JobContext ctx, String storePath, List<String> tapColumns) {
+    /**
+     * The training columns (id, label, features, the teacher's columns for the store's layout, the given taps),
+     * checked against the layout; a top-k store's values scanned once.
+     */
+    private static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher,
+                                          List<String> tapColumns) {
         Dataset<Row> rows;
         try {
             rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
@@ -317,11 +329,14 @@ public final class DistillJob {
         }
         ConfigProblems problems = new ConfigProblems();
         List<String> columns = new ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
-                SoftTargetSchema.FEATURES, SoftTargetSchema.LOGITS));
+                SoftTargetSchema.FEATURES));
+        columns.addAll(teacher.columns());
         columns.addAll(tapColumns);
-        SoftTargetSchema.checkStoreColumns(rows.schema(), columns, storePath, problems);
+        SoftTargetSchema.checkStoreColumns(rows.schema(), columns, teacher.layout(), storePath, problems);
         problems.throwIfAny();
-        return rows.select(columns.stream().map(org.apache.spark.sql.functions::col)
+        Dataset<Row> selected = rows.select(columns.stream().map(org.apache.spark.sql.functions::col)
                 .toArray(org.apache.spark.sql.Column[]::new));
+        SoftTargetStore.checkValues(selected, storePath, teacher, ctx.config().data().numClasses());
+        return selected;
     }
 }

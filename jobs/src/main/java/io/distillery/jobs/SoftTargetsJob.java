@@ -9,6 +9,7 @@ import io.distillery.provenance.Provenance;
 import io.distillery.store.AtomicOutput;
 import io.distillery.store.PartitionDirs;
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.StoreLayout;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -25,7 +26,8 @@ import java.util.Map;
 /**
  * {@code soft-targets}: runs the teacher over the training set on the executors and writes the soft-target store
  * (DESIGN.md section 3): raw logits, tapped layers, the student's inputs carried through, the input's partitioning,
- * zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash.
+ * zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what was kept
+ * ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16, and the taps' precision).
  */
 public final class SoftTargetsJob {
     static final String STAGE = "soft-targets";
@@ -38,8 +40,11 @@ public final class SoftTargetsJob {
 
     static String fingerprint(JobContext ctx, String teacherHash) {
         DistilleryConfig cfg = ctx.config();
-        return Fingerprint.of(STAGE, teacherHash, Configs.render(cfg, "data"),
+        String fingerprint = Fingerprint.of(STAGE, teacherHash, Configs.render(cfg, "data"),
                 Configs.render(cfg, "soft-targets.taps"), ctx.files().contentHash(cfg.data().train()));
+        StoreLayout layout = StoreLayout.of(cfg.softTargets());
+        // The default layout keeps the fingerprint stores had before compact layouts, so they stay up to date.
+        return layout.isDefault() ? fingerprint : Fingerprint.of(fingerprint, layout.facts().toString());
     }
 
     public static void run(JobContext ctx) {
@@ -64,8 +69,8 @@ public final class SoftTargetsJob {
             ctx.files().writeProvenance(out.path(), provenance);
             out.commit();
         }
-        LOG.info(String.format("soft-targets: store written to %s in %.1f s (taps %s)", storePath,
-                (System.nanoTime() - t0) / 1e9, cfg.softTargets().taps()));
+        LOG.info(String.format("soft-targets: store written to %s in %.1f s (%s, taps %s)", storePath,
+                (System.nanoTime() - t0) / 1e9, StoreLayout.of(cfg.softTargets()), cfg.softTargets().taps()));
     }
 
     /**
@@ -92,7 +97,8 @@ public final class SoftTargetsJob {
         facts.put(TEACHER_HASH, teacherHash);
         facts.put("num-classes", Integer.toString(cfg.data().numClasses()));
         facts.put("input-width", Integer.toString(width));
-        facts.put("logits", "dense");
+        // logits (dense | top-k), top-k, logit-precision, feature-precision: an incremental run must keep them.
+        facts.putAll(StoreLayout.of(cfg.softTargets()).facts());
         facts.put("taps", String.join(",", cfg.softTargets().taps()));
         facts.put("partition-columns", String.join(",", cfg.data().partitionColumns()));
         return facts;
@@ -103,11 +109,12 @@ public final class SoftTargetsJob {
         DistilleryConfig cfg = ctx.config();
         List<String> taps = cfg.softTargets().taps();
         List<String> partitionColumns = cfg.data().partitionColumns();
-        StructType schema = SoftTargetSchema.storeSchema(taps, train.schema(), partitionColumns);
+        StoreLayout layout = StoreLayout.of(cfg.softTargets());
+        StructType schema = SoftTargetSchema.storeSchema(taps, train.schema(), partitionColumns, layout);
         Broadcast<byte[]> teacherZip = ctx.sc().broadcast(teacher.zip(ctx));
         try {
             Dataset<Row> store = train.mapPartitions(new TeacherInference(teacherZip, teacher.hash(), taps,
-                    cfg.softTargets().batchSize(), width, partitionColumns), Encoders.row(schema));
+                    cfg.softTargets().batchSize(), width, partitionColumns, layout), Encoders.row(schema));
             var writer = store.write().option("compression", "zstd");
             if (!partitionColumns.isEmpty()) {
                 writer = writer.partitionBy(partitionColumns.toArray(new String[0]));

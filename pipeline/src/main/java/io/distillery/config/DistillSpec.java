@@ -17,8 +17,16 @@ import java.util.Map;
  *                         id and the seed, so the baseline student sees exactly the same labels.
  * @param loss             the student's objective as weighted named terms ({@code distill.loss}); empty means the
  *                         Hinton loss from {@code temperature} and {@code alpha}
+ * @param missingMass      how a top-k store's classes that were not kept are filled in ({@code distill.missing-mass});
+ *                         a dense store ignores it
  */
-public record DistillSpec(double temperature, double alpha, double labelledFraction, List<LossTermConfig> loss) {
+public record DistillSpec(double temperature, double alpha, double labelledFraction, List<LossTermConfig> loss,
+                          MissingMass missingMass) {
+
+    /** The default treatment of a top-k store's missing mass ({@link MissingMass#UNIFORM}). */
+    public DistillSpec(double temperature, double alpha, double labelledFraction, List<LossTermConfig> loss) {
+        this(temperature, alpha, labelledFraction, loss, MissingMass.UNIFORM);
+    }
 
     /**
      * One term of {@code distill.loss}: {@code { term = kd, weight = 0.9, temperature = 4 }}.
@@ -45,8 +53,14 @@ public record DistillSpec(double temperature, double alpha, double labelledFract
             params.remove("weight");
             loss.add(new LossTermConfig(t.getString("term"), t.getDouble("weight"), params));
         }
+        String missing = c.getString("missing-mass");
+        MissingMass missingMass = MissingMass.parse(missing);
+        if (missingMass == null) {
+            problems.add("Key distillery.distill.missing-mass is '" + missing + "'; it must be uniform or renormalise.");
+            missingMass = MissingMass.UNIFORM;
+        }
         DistillSpec d = new DistillSpec(c.getDouble("temperature"), c.getDouble("alpha"),
-                c.getDouble("labelled-fraction"), List.copyOf(loss));
+                c.getDouble("labelled-fraction"), List.copyOf(loss), missingMass);
         problems.check(d.temperature > 0,
                 "Key distillery.distill.temperature is " + d.temperature + "; it must be positive.");
         problems.check(d.alpha >= 0 && d.alpha <= 1,

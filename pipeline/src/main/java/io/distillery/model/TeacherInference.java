@@ -1,6 +1,10 @@
 package io.distillery.model;
 
+import io.distillery.config.Precision;
+import io.distillery.store.Half;
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.StoreLayout;
+import io.distillery.store.TopKLogits;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -14,8 +18,12 @@ import java.util.NoSuchElementException;
 
 /**
  * The soft-target stage's executor side: streams a partition's rows through the broadcast teacher in batches
- * (inference mode, dropout off) and emits store rows (id, label, features, teacher logits, taps, partition columns).
- * Rows are consumed and produced one batch at a time, so a partition is never held in memory whole.
+ * (inference mode, dropout off) and emits store rows (id, label, features, teacher logits, taps, partition columns)
+ * in the {@link StoreLayout} asked for: dense logits, or the top-k classes ({@link TopKLogits#select}) as
+ * {@code teacher_topk_index}, {@code teacher_topk_logprob} (float32 or float16 bits), {@code teacher_topk_logrest} and
+ * {@code teacher_logsumexp};
+ * taps as float32 or float16 bits. Rows are consumed and produced one batch at a time, so a partition is never held
+ * in memory whole.
  */
 public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
@@ -26,9 +34,18 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private final int batchSize;
     private final int inputWidth;
     private final List<String> partitionColumns;
+    private final StoreLayout layout;
 
+    /** A dense float32 store. */
     public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
                             int inputWidth, List<String> partitionColumns) {
+        this(teacherZip, teacherHash, taps, batchSize, inputWidth, partitionColumns, StoreLayout.dense());
+    }
+
+    /** A store of the given layout; the rows match {@code SoftTargetSchema.storeSchema(taps, ..., layout)}. */
+    public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
+                            int inputWidth, List<String> partitionColumns, StoreLayout layout) {
+        this.layout = layout;
         this.teacherZip = teacherZip;
         this.teacherHash = teacherHash;
         this.taps = List.copyOf(taps);
@@ -87,18 +104,33 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
         for (int t = 0; t < taps.size(); t++) {
             tapValues[t] = result.taps()[t].toFloatMatrix();
         }
+        int teacherColumns = layout.isTopK() ? 4 : 1;
+        boolean halfTaps = layout.featurePrecision() == Precision.FLOAT16;
         for (int r = 0; r < batch.size(); r++) {
             Row row = batch.get(r);
-            Object[] values = new Object[4 + taps.size() + partitionColumns.size()];
+            Object[] values = new Object[3 + teacherColumns + taps.size() + partitionColumns.size()];
             values[0] = row.getLong(row.fieldIndex(SoftTargetSchema.ID));
             values[1] = row.getInt(row.fieldIndex(SoftTargetSchema.LABEL));
             values[2] = row.get(row.fieldIndex(SoftTargetSchema.FEATURES));
-            values[3] = logits[r];
+            if (layout.isTopK()) {
+                TopKLogits.Kept kept = TopKLogits.select(logits[r], layout.topK());
+                float[] lp = new float[kept.logProbs().length];
+                for (int i = 0; i < lp.length; i++) {
+                    lp[i] = (float) kept.logProbs()[i];
+                }
+                values[3] = kept.indices();
+                values[4] = layout.logitPrecision() == Precision.FLOAT16 ? Half.toHalf(lp) : lp;
+                values[5] = (float) kept.logRest();
+                values[6] = (float) kept.logSumExp();
+            } else {
+                values[3] = logits[r];
+            }
+            int at = 3 + teacherColumns;
             for (int t = 0; t < taps.size(); t++) {
-                values[4 + t] = tapValues[t][r];
+                values[at + t] = halfTaps ? Half.toHalf(tapValues[t][r]) : tapValues[t][r];
             }
             for (int p = 0; p < partitionColumns.size(); p++) {
-                values[4 + taps.size() + p] = row.get(row.fieldIndex(partitionColumns.get(p)));
+                values[at + taps.size() + p] = row.get(row.fieldIndex(partitionColumns.get(p)));
             }
             out.add(RowFactory.create(values));
         }

@@ -1,6 +1,8 @@
 package io.distillery.train;
 
+import io.distillery.config.Precision;
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.TeacherTargets;
 import org.apache.spark.sql.Row;
 
 import java.io.Serializable;
@@ -35,11 +37,21 @@ public interface RowLabels extends Serializable {
     }
 
     /**
-     * {@code [one-hot label (or zeros when hidden) | teacher logits]}.
+     * {@code [one-hot label (or zeros when hidden) | teacher logits]} from a dense store's {@code teacher_logits}.
      *
      * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
      */
     static RowLabels distillation(int numClasses, double labelledFraction, long seed) {
+        return distillation(numClasses, labelledFraction, seed, TeacherTargets.dense());
+    }
+
+    /**
+     * {@code [one-hot label (or zeros when hidden) | teacher logits]}, the teacher logits read by {@code teacher}
+     * (dense, or rebuilt from a top-k store), so every loss works unchanged from either kind of store.
+     *
+     * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
+     */
+    static RowLabels distillation(int numClasses, double labelledFraction, long seed, TeacherTargets teacher) {
         return new RowLabels() {
             @Override
             public int width() {
@@ -52,10 +64,7 @@ public interface RowLabels extends Serializable {
                 if (LabelledSubset.isLabelled(id, seed, labelledFraction)) {
                     target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
                 }
-                List<Float> logits = row.getList(row.fieldIndex(SoftTargetSchema.LOGITS));
-                for (int i = 0; i < numClasses; i++) {
-                    target[offset + numClasses + i] = logits.get(i);
-                }
+                teacher.write(row, numClasses, target, offset + numClasses);
             }
         };
     }
@@ -68,6 +77,14 @@ public interface RowLabels extends Serializable {
      * @param tapWidths  their widths (a row of another width fails, naming the column)
      */
     public static RowLabels withTaps(RowLabels base, List<String> tapColumns, int[] tapWidths) {
+        return withTaps(base, tapColumns, tapWidths, Precision.FLOAT32);
+    }
+
+    /**
+     * As {@link #withTaps(RowLabels, List, int[])}, for tap columns stored at {@code precision} (float16 bits are
+     * decoded to float; {@code StoreLayout.featurePrecision()} of the store).
+     */
+    public static RowLabels withTaps(RowLabels base, List<String> tapColumns, int[] tapWidths, Precision precision) {
         int total = base.width();
         for (int w : tapWidths) {
             total += w;
@@ -86,14 +103,12 @@ public interface RowLabels extends Serializable {
                 base.write(row, target, offset);
                 int at = offset + base.width();
                 for (int t = 0; t < columns.size(); t++) {
-                    List<Float> values = row.getList(row.fieldIndex(columns.get(t)));
-                    if (values.size() != widths[t]) {
+                    float[] values = TeacherTargets.floats(row, columns.get(t), precision);
+                    if (values.length != widths[t]) {
                         throw new IllegalStateException("Column " + columns.get(t) + " of the soft-target store has "
-                                + values.size() + " values in a row; the teacher layer has " + widths[t] + ".");
+                                + values.length + " values in a row; the teacher layer has " + widths[t] + ".");
                     }
-                    for (int i = 0; i < widths[t]; i++) {
-                        target[at + i] = values.get(i);
-                    }
+                    System.arraycopy(values, 0, target, at, widths[t]);
                     at += widths[t];
                 }
             }
