@@ -7,7 +7,10 @@
 #          alternating; prints each stage's median wall time (the CLI's "run: <stage> done in X s") and the ratio.
 #   scale  `soft-targets` and `distill` on a cluster of 1 Worker, then of 2 Workers (1 core each), both with
 #          student.train.workers = 2 so the work is identical; prints median in-job times and the scaling ratio
-#          (1 Worker / 2 Workers), and the application wall times (JVM start, jar shipping) beside them.
+#          (1 Worker / 2 Workers), and the application wall times (JVM start, jar shipping) beside them. Workers
+#          are pinned (WORKER_CPUS): 1 Worker to CPU 1; 2 Workers to CPUs 1 and 0; the driver to CPU 0 in both
+#          cases. Unpinned, a 1-core Worker's executor used up to 1.8 of the 2 cores, so the 1-Worker run was not a
+#          1-core run. Needs at least 2 CPUs and taskset(1).
 #   -P     passed to every run (e.g. the full data set: -P 'data.train="data/fashion-mnist/train"').
 #   Env: CONF (default conf/fashion-mnist-offline.conf). Needs the shaded jar (mvn -B -ntp package -DskipTests).
 # Executors get spark.executorEnv.OMP_NUM_THREADS=1 (their one core); local[2] runs as `deploy/bin/distill` does.
@@ -42,23 +45,23 @@ executor_conf=(--conf spark.executorEnv.OMP_NUM_THREADS=1 --conf spark.ui.enable
 stop_cluster() { [[ -d "$state" ]] && STATE_DIR="$state" "$here/stop-cluster.sh" >/dev/null 2>&1 || true; }
 trap stop_cluster EXIT
 
-# start_cluster WORKERS -> sets $master
+# start_cluster WORKERS [CPU LISTS] -> sets $master
 start_cluster() {
   stop_cluster
   rm -rf "$state"
-  master="$(STATE_DIR="$state" WORKERS="$1" WORKER_CORES=1 WORKER_MEMORY=2g MASTER_PORT=auto MASTER_WEBUI_PORT=auto \
+  master="$(STATE_DIR="$state" WORKERS="$1" WORKER_CPUS="${2:-}" WORKER_CORES=1 WORKER_MEMORY=2g MASTER_PORT=auto MASTER_WEBUI_PORT=auto \
     "$here/start-cluster.sh" | tail -n 1)"
   echo "bench-cluster: cluster of $1 worker(s) at $master" >&2
 }
 
-# submit LOG MASTER ARGS... : runs distill-submit, logs to LOG, prints the wall seconds; fails loudly on non-zero exit
+# submit LOG MASTER ARGS...: distill-submit (under $driver_pin if set), output to LOG; prints the wall seconds
 submit() {
   local log="$1" m="$2"; shift 2
   local t0 t1
   t0=$(date +%s.%N)
   local extra=()
   [[ "$m" == spark://* ]] && extra=("${executor_conf[@]}")
-  if ! deploy/bin/distill-submit --master "$m" "${extra[@]}" -- "$@" >"$log" 2>&1; then
+  if ! ${driver_pin:-} deploy/bin/distill-submit --master "$m" "${extra[@]}" -- "$@" >"$log" 2>&1; then
     echo "bench-cluster: failed ($m): $* -- see $log" >&2; tail -n 20 "$log" >&2; exit 1
   fi
   t1=$(date +%s.%N)
@@ -112,8 +115,9 @@ fi
 
 if [[ "$part" == scale || "$part" == all ]]; then
   teacher_dir="$out/scale-teacher"
+  driver_pin="taskset -c 0"
   for w in 1 2; do
-    start_cluster "$w"
+    if [[ "$w" == 1 ]]; then start_cluster 1 "1"; else start_cluster 2 "1 0"; fi
     if [[ ! -f "$teacher_dir/_SUCCESS" ]]; then
       submit "$logs/scale-teacher.log" "$master" train-teacher "$conf" -P "teacher.path=\"$teacher_dir\"" \
         "${overrides[@]}" >/dev/null
@@ -133,9 +137,10 @@ if [[ "$part" == scale || "$part" == all ]]; then
     done
   done
   stop_cluster
+  driver_pin=""
   {
     echo
-    echo "## 1 Worker against 2 Workers (1 core each), student.train.workers = 2, $scale_epochs student epochs"
+    echo "## 1 Worker against 2 Workers (1 core each, pinned), student.train.workers = 2, $scale_epochs student epochs"
     echo
     echo "| stage | 1 Worker | 2 Workers | scaling (1 / 2) | goal |"
     echo "|---|---|---|---|---|"

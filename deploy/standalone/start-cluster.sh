@@ -14,6 +14,9 @@
 #   STATE_DIR          logs, pid files, worker dirs (default deploy/standalone/state); one cluster per STATE_DIR
 #   START_TIMEOUT      seconds to wait for all Workers to register (default 90)
 #   DAEMON_MEMORY      heap of the Master and Worker JVMs themselves (default 512m)
+#   WORKER_CPUS        optional CPU pinning, one taskset(1) CPU list per Worker (e.g. "1" or "0 1"; reused in turn
+#                      when there are more Workers). A Worker's executors inherit it. Without it a "1-core" Worker's
+#                      executor JVM still runs on every core (JIT, GC, Parquet and native BLAS threads).
 #   WORKER_APPDATA_TTL seconds after which spark.worker.cleanup deletes finished apps' work dirs (default 86400)
 #
 # On success prints the master URL (spark://127.0.0.1:PORT) as the last stdout line and writes
@@ -38,6 +41,10 @@ state_dir="${STATE_DIR:-$DEFAULT_STATE_DIR}"
 timeout="${START_TIMEOUT:-90}"
 daemon_memory="${DAEMON_MEMORY:-512m}"
 appdata_ttl="${WORKER_APPDATA_TTL:-86400}"
+read -r -a worker_cpus <<<"${WORKER_CPUS:-}"
+if [[ ${#worker_cpus[@]} -gt 0 ]] && ! command -v taskset >/dev/null; then
+  echo "[start-cluster] ERROR: WORKER_CPUS is set but taskset (util-linux) is not installed" >&2; exit 1
+fi
 spark_home="${SPARK_HOME:-$DEFAULT_SPARK_HOME}"
 host=127.0.0.1
 
@@ -140,11 +147,15 @@ master_url="spark://$host:$master_port"
 for ((i = 1; i <= workers; i++)); do
   wdir="$state_dir/worker-$i"
   mkdir -p "$wdir/work" "$wdir/local"
-  log "starting Worker $i ($cores cores, $memory)"
+  pin=()
+  if [[ ${#worker_cpus[@]} -gt 0 ]]; then
+    pin=(taskset -c "${worker_cpus[$(((i - 1) % ${#worker_cpus[@]}))]}")
+  fi
+  log "starting Worker $i ($cores cores, $memory${pin[*]:+, pinned: ${pin[*]}})"
   # The tag variable is inherited by the executors this Worker forks; SPARK_LOCAL_DIRS keeps shuffle/spill
   # files under the state dir too.
   env "$STATE_ENV_TAG=$state_dir" SPARK_LOCAL_DIRS="$wdir/local" \
-    setsid "$java" "${jvm_common[@]}" \
+    setsid "${pin[@]}" "$java" "${jvm_common[@]}" \
     -Dspark.worker.cleanup.enabled=true -Dspark.worker.cleanup.appDataTtl="$appdata_ttl" \
     org.apache.spark.deploy.worker.Worker "$master_url" \
     --host "$host" --port 0 --webui-port 0 --cores "$cores" --memory "$memory" --work-dir "$wdir/work" \

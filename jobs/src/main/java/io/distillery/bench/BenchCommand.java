@@ -1,6 +1,6 @@
 package io.distillery.bench;
 
-import org.apache.spark.SparkConf;
+import io.distillery.cli.Sessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -104,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.softTargets = !noSoftTargets;
         o.out = out;
         o.workDir = workDir;
-        SparkSession spark = session(master);
+        SparkSession spark = Sessions.create("distillery bench", master);
         try {
             BenchReport report = new Bench(spark, o).run();
             System.out.println();
@@ -117,22 +117,5 @@ public final class BenchCommand implements Callable<Integer> {
             spark.stop();
         }
         return 0;
-    }
-
-    /** The same session settings as the stage subcommands (Kryo with ND4J's registrator, zstd Parquet). */
-    static SparkSession session(String fallbackMaster) {
-        SparkConf conf = new SparkConf();
-        if (!conf.contains("spark.master")) {
-            conf.setMaster(fallbackMaster);
-        }
-        conf.setIfMissing("spark.app.name", "distillery bench");
-        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-        conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
-        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
-        conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
-        if (conf.get("spark.master").startsWith("local")) {
-            conf.setIfMissing("spark.driver.host", "127.0.0.1");
-        }
-        return SparkSession.builder().config(conf).getOrCreate();
     }
 }

@@ -2,6 +2,7 @@ package io.distillery.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.distillery.cli.Sessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -93,7 +94,7 @@ public final class StoreBenchCommand implements Callable<Integer> {
         o.fashionTeacherEpochs = fashionTeacherEpochs;
         o.seed = seed;
         o.workDir = workDir;
-        SparkSession spark = BenchCommand.session(master);
+        SparkSession spark = Sessions.create("distillery bench store", master);
         try {
             StoreBench.Result result = new StoreBench(spark, o).run();
             System.out.println();

@@ -14,13 +14,14 @@ import java.util.List;
  * Builds the Spark session of a subcommand. The master comes from spark-submit when it set one, else from
  * {@code --master}; Kryo with ND4J's registrator is the default serializer.
  */
-final class Sessions {
+public final class Sessions {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
 
     private Sessions() {
     }
 
-    static SparkSession create(String appName, String fallbackMaster) {
+    /** The session for a subcommand: spark-submit's master if it set one, else {@code fallbackMaster}. */
+    public static SparkSession create(String appName, String fallbackMaster) {
         SparkConf conf = new SparkConf();
         if (!conf.contains("spark.master")) {
             conf.setMaster(fallbackMaster);
@@ -30,6 +31,9 @@ final class Sessions {
         conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
+        if (conf.get("spark.master").startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");  // no lookup of this machine's name on the network
+        }
         checkReachable(conf.get("spark.master"));
         return SparkSession.builder().config(conf).getOrCreate();
     }
