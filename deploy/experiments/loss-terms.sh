@@ -8,7 +8,8 @@
 #      every response part is 0.9 * <term> + 0.1 * ce (T = 4); feature terms are added with their papers' weights;
 #   3. evaluate each seed's models (teacher included), then summarise over the seeds: mean ± sample std and the
 #      margin over the same student trained alone. The tables go to stdout and to $RUN_DIR/results.md.
-# Stages whose output is committed are skipped, so an interrupted run continues where it stopped.
+# Stages whose output is committed are skipped and training resumes from its last epoch checkpoint (--resume), so an
+# interrupted run continues where it stopped.
 #
 # usage: deploy/experiments/loss-terms.sh [DATA_DIR]
 #   DATA_DIR        holds train/ and test/ Parquet (default data/fashion-mnist; data-samples/fetch-fashion-mnist.sh)
@@ -55,7 +56,7 @@ committed() { [[ -f "$1/_SUCCESS" ]]; }
 stamp() { date -u +%H:%M:%S; }
 
 echo "== $(stamp) shared teacher and soft-target store (seed 1) ==" >&2
-committed "$SHARED/teacher" || "$DISTILL" train-teacher "$CONF" "${COMMON[@]}" -P seed=1
+committed "$SHARED/teacher" || "$DISTILL" train-teacher "$CONF" "${COMMON[@]}" -P seed=1 --resume
 committed "$SHARED/soft-targets" || "$DISTILL" soft-targets "$CONF" "${COMMON[@]}" -P seed=1
 
 mlp=() conv=()
@@ -72,9 +73,9 @@ for seed in "${SEED_LIST[@]}"; do
     if ! committed "$out"; then
       echo "== $(stamp) seed $seed: $name ==" >&2
       if [[ "$loss" == baseline ]]; then
-        "$DISTILL" distill --baseline "${args[@]}"
+        "$DISTILL" distill --baseline "${args[@]}" --resume
       else
-        "$DISTILL" distill "${args[@]}" -P "distill.loss=$loss"
+        "$DISTILL" distill "${args[@]}" -P "distill.loss=$loss" --resume
       fi
     fi
     if [[ "$kind" == conv ]]; then models_conv+=(--model "$name=$out"); else models_mlp+=(--model "$name=$out"); fi
