@@ -209,9 +209,9 @@ public final class StoreBench {
                 proto[k][i] = s;
             }
         }
-        double nearest = medianNearestDistance(proto);
-        double sigma = o.noise > 0 ? o.noise * nearest : sigmaForBayesAccuracy(proto, o.bayesAccuracy, rnd);
-        double bayes = nearestPrototypeAccuracy(proto, sigma, new Random(o.seed + 2), 5000);
+        double nearest = SyntheticPrototypes.medianNearestDistance(proto);
+        double sigma = o.noise > 0 ? o.noise * nearest : SyntheticPrototypes.sigmaForBayesAccuracy(proto, o.bayesAccuracy, rnd);
+        double bayes = SyntheticPrototypes.nearestPrototypeAccuracy(proto, sigma, new Random(o.seed + 2), 5000);
         int n = Math.max(o.teacherRows, o.rows);
         float[] x = new float[n * d];
         int[] y = new int[n];
@@ -274,75 +274,6 @@ public final class StoreBench {
         t.put("model", Bench.shape(teacher) + " MLP, dropout 0.2, Adam 1e-3, batch 256, " + o.fashionTeacherEpochs
                 + " epochs on " + n + " rows of " + path);
         measure("fashion-mnist", input, teacher, c, d, t);
-    }
-
-    /**
-     * The noise level at which the nearest-prototype rule (Bayes-optimal for equiprobable classes and isotropic
-     * Gaussian noise) is right with probability {@code target}, by bisection on a fixed Monte Carlo sample.
-     */
-    private static double sigmaForBayesAccuracy(double[][] proto, double target, Random rnd) {
-        double lo = 0;
-        double hi = 10 * medianNearestDistance(proto);
-        long seed = rnd.nextLong();
-        for (int i = 0; i < 14; i++) {
-            double mid = (lo + hi) / 2;
-            // The same draws at every step (common random numbers), so accuracy falls monotonically with sigma.
-            if (nearestPrototypeAccuracy(proto, mid, new Random(seed), 3000) > target) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        return (lo + hi) / 2;
-    }
-
-    private static double nearestPrototypeAccuracy(double[][] proto, double sigma, Random rnd, int samples) {
-        int d = proto[0].length;
-        double[] x = new double[d];
-        int right = 0;
-        for (int s = 0; s < samples; s++) {
-            int c = rnd.nextInt(proto.length);
-            for (int i = 0; i < d; i++) {
-                x[i] = proto[c][i] + sigma * rnd.nextGaussian();
-            }
-            int best = -1;
-            double bestDist = Double.POSITIVE_INFINITY;
-            for (int k = 0; k < proto.length; k++) {
-                double dist = 0;
-                for (int i = 0; i < d && dist < bestDist; i++) {
-                    double diff = x[i] - proto[k][i];
-                    dist += diff * diff;
-                }
-                if (dist < bestDist) {
-                    bestDist = dist;
-                    best = k;
-                }
-            }
-            if (best == c) {
-                right++;
-            }
-        }
-        return (double) right / samples;
-    }
-
-    private static double medianNearestDistance(double[][] p) {
-        double[] nearest = new double[p.length];
-        for (int a = 0; a < p.length; a++) {
-            double best = Double.POSITIVE_INFINITY;
-            for (int b = 0; b < p.length; b++) {
-                if (a != b) {
-                    double s = 0;
-                    for (int i = 0; i < p[a].length; i++) {
-                        double diff = p[a][i] - p[b][i];
-                        s += diff * diff;
-                    }
-                    best = Math.min(best, s);
-                }
-            }
-            nearest[a] = Math.sqrt(best);
-        }
-        java.util.Arrays.sort(nearest);
-        return nearest[p.length / 2];
     }
 
     private MultiLayerNetwork teacherNet(int width, int classes, List<Integer> hidden, double dropout) {
@@ -432,10 +363,10 @@ public final class StoreBench {
         String out = new File(work, name + "-store-" + (k == 0 ? "dense" : "top" + k + "-" + precision.configName()))
                 .getAbsolutePath();
         List<String> overrides = List.of(
-                "run-dir=" + quote(new File(work, "run").getAbsolutePath()),
-                "data.train=" + quote(input), "data.test=" + quote(input),
+                "run-dir=" + Bench.quote(new File(work, "run").getAbsolutePath()),
+                "data.train=" + Bench.quote(input), "data.test=" + Bench.quote(input),
                 "data.num-classes=" + classes,
-                "teacher.path=" + quote(teacherDir), "soft-targets.path=" + quote(out),
+                "teacher.path=" + Bench.quote(teacherDir), "soft-targets.path=" + Bench.quote(out),
                 "soft-targets.taps=[]", "soft-targets.top-k=" + k,
                 "soft-targets.logit-precision=" + precision.configName());
         DistilleryConfig cfg = ConfigLoader.load(null, overrides);
@@ -577,44 +508,5 @@ public final class StoreBench {
             }
         }
         return v;
-    }
-
-    /** The Markdown table, teacher lines and verdicts. */
-    public static String render(Result result) {
-        StringBuilder s = new StringBuilder();
-        for (Map.Entry<String, Map<String, Object>> t : result.teachers().entrySet()) {
-            s.append("teacher ").append(t.getKey()).append(": ").append(t.getValue()).append('\n');
-        }
-        s.append('\n');
-        s.append("| data | store | values | teacher cols B/row | % of dense | whole row B/row | % of dense "
-                + "| KL uniform T=1 | KL uniform T=4 | KL renorm. T=1 | KL renorm. T=4 | dropped mass T=1 "
-                + "| dropped mass T=4 |\n");
-        s.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Entry e : result.entries()) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n",
-                    e.dataset, e.store, e.precision, e.logitBytesPerRow, pct(e.logitFraction), e.rowBytesPerRow,
-                    pct(e.rowFraction), num(e.klUniform[0]), num(e.klUniform[1]), num(e.klRenormalise[0]),
-                    num(e.klRenormalise[1]), num(e.droppedMass[0]), num(e.droppedMass[1])));
-        }
-        s.append('\n');
-        for (String v : result.verdicts()) {
-            s.append(v).append('\n');
-        }
-        return s.toString();
-    }
-
-    private static String pct(double f) {
-        return String.format(Locale.ROOT, f >= 0.1 ? "%.1f%%" : "%.2f%%", 100 * f);
-    }
-
-    private static String num(double x) {
-        if (x == 0) {
-            return "0";
-        }
-        return Math.abs(x) >= 0.01 ? String.format(Locale.ROOT, "%.4f", x) : String.format(Locale.ROOT, "%.2e", x);
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

@@ -98,7 +98,7 @@ public final class StoreBenchCommand implements Callable<Integer> {
         try {
             StoreBench.Result result = new StoreBench(spark, o).run();
             System.out.println();
-            System.out.print(StoreBench.render(result));
+            System.out.print(StoreBenchTable.render(result));
             if (out != null) {
                 try {
                     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, result);
