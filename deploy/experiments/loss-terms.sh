@@ -59,37 +59,38 @@ echo "== $(stamp) shared teacher and soft-target store (seed 1) ==" >&2
 committed "$SHARED/teacher" || "$DISTILL" train-teacher "$CONF" "${COMMON[@]}" -P seed=1 --resume
 committed "$SHARED/soft-targets" || "$DISTILL" soft-targets "$CONF" "${COMMON[@]}" -P seed=1
 
+# All MLP students (every seed) before the convolutional ones: they are 3x cheaper, so an interrupted run has the
+# larger table complete first.
 mlp=() conv=()
-for seed in "${SEED_LIST[@]}"; do
-  dir="$RUN_DIR/seed-$seed"
-  models_mlp=(--model "teacher=$SHARED/teacher") models_conv=(--model "teacher=$SHARED/teacher")
-  for v in "${VARIANTS[@]}"; do
-    IFS='|' read -r name kind loss <<< "$v"
-    out="$dir/$name"
-    args=("$CONF" "${COMMON[@]}" -P "seed=$seed" -P "teacher.path=\"$SHARED/teacher\""
-          -P "soft-targets.path=\"$SHARED/soft-targets\"" -P "student.path=\"$out\"" -P "baseline.path=\"$out\"")
-    [[ "$kind" == conv ]] && args+=(-P "student.model.layers=$CONV_STUDENT"
-                                    -P "student.train.epochs=${CONV_STUDENT_EPOCHS:-${STUDENT_EPOCHS:-5}}")
-    if ! committed "$out"; then
-      echo "== $(stamp) seed $seed: $name ==" >&2
-      if [[ "$loss" == baseline ]]; then
-        "$DISTILL" distill --baseline "${args[@]}" --resume
-      else
-        "$DISTILL" distill "${args[@]}" -P "distill.loss=$loss" --resume
+for kind in mlp conv; do
+  for seed in "${SEED_LIST[@]}"; do
+    dir="$RUN_DIR/seed-$seed"
+    models=(--model "teacher=$SHARED/teacher")
+    for v in "${VARIANTS[@]}"; do
+      IFS='|' read -r name student loss <<< "$v"
+      [[ "$student" == "$kind" ]] || continue
+      out="$dir/$name"
+      args=("$CONF" "${COMMON[@]}" -P "seed=$seed" -P "teacher.path=\"$SHARED/teacher\""
+            -P "soft-targets.path=\"$SHARED/soft-targets\"" -P "student.path=\"$out\"" -P "baseline.path=\"$out\"")
+      [[ "$kind" == conv ]] && args+=(-P "student.model.layers=$CONV_STUDENT"
+                                      -P "student.train.epochs=${CONV_STUDENT_EPOCHS:-${STUDENT_EPOCHS:-5}}")
+      if ! committed "$out"; then
+        echo "== $(stamp) seed $seed: $name ==" >&2
+        if [[ "$loss" == baseline ]]; then
+          "$DISTILL" distill --baseline "${args[@]}" --resume
+        else
+          "$DISTILL" distill "${args[@]}" -P "distill.loss=$loss" --resume
+        fi
       fi
-    fi
-    if [[ "$kind" == conv ]]; then models_conv+=(--model "$name=$out"); else models_mlp+=(--model "$name=$out"); fi
-  done
-  for kind in mlp conv; do
+      models+=(--model "$name=$out")
+    done
     eval_dir="$dir/evaluation-$kind"
     if ! committed "$eval_dir"; then
       echo "== $(stamp) seed $seed: evaluate ($kind students) ==" >&2
-      if [[ "$kind" == mlp ]]; then models=("${models_mlp[@]}"); else models=("${models_conv[@]}"); fi
       "$DISTILL" evaluate "$CONF" "${COMMON[@]}" -P "seed=$seed" -P "evaluate.path=\"$eval_dir\"" "${models[@]}"
     fi
+    if [[ "$kind" == mlp ]]; then mlp+=("$eval_dir/metrics.json"); else conv+=("$eval_dir/metrics.json"); fi
   done
-  mlp+=("$dir/evaluation-mlp/metrics.json")
-  conv+=("$dir/evaluation-conv/metrics.json")
 done
 
 {

@@ -1,8 +1,7 @@
 package io.distillery.bench;
 
-import io.distillery.cli.Sessions;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
@@ -36,10 +35,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5",
             description = "Timed runs of each measurement, after one warm-up (default: ${DEFAULT-VALUE}).")
     int repeats;
-
-    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]",
-            description = "Spark master when not set by spark-submit (default: ${DEFAULT-VALUE}).")
-    String master;
 
     @Option(names = {"--partitions", "--workers"}, defaultValue = "0",
             description = "Partitions = training workers = soft-target tasks; 0 = Spark's default parallelism.")
@@ -78,12 +73,8 @@ public final class BenchCommand implements Callable<Integer> {
             + "makes the students' input).")
     boolean noSoftTargets;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
-    File out;
-
-    @Option(names = "--work-dir", paramLabel = "DIR",
-            description = "Scratch directory, kept afterwards (default: a temp directory, deleted).")
-    File workDir;
+    @Mixin
+    BenchRunOptions run;
 
     @Override
     public Integer call() {
@@ -102,20 +93,8 @@ public final class BenchCommand implements Callable<Integer> {
         o.dl4j = !noDl4j;
         o.breakdown = breakdown;
         o.softTargets = !noSoftTargets;
-        o.out = out;
-        o.workDir = workDir;
-        SparkSession spark = Sessions.create("distillery bench", master);
-        try {
-            BenchReport report = new Bench(spark, o).run();
-            System.out.println();
-            System.out.print(report.render());
-            if (out != null) {
-                report.writeJson(out);
-                System.out.println("results: " + out);
-            }
-        } finally {
-            spark.stop();
-        }
-        return 0;
+        o.workDir = run.workDir;
+        return run.run("distillery bench", spark -> new Bench(spark, o).run(), BenchReport::render,
+                BenchReport::toJson);
     }
 }

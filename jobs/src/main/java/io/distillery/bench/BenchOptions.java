@@ -47,8 +47,6 @@ public final class BenchOptions {
     public boolean breakdown;
     /** Also measure the soft-target stage (needed anyway once, to make the student's input). */
     public boolean softTargets = true;
-    /** Where to write the results as JSON; null = do not. */
-    public File out;
     /** Scratch directory (a fresh temp directory when null); deleted at the end. */
     public File workDir;
 }

@@ -1,11 +1,5 @@
 package io.distillery.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,17 +115,5 @@ public final class BenchReport {
         }).toList());
         m.put("notes", notes);
         return m;
-    }
-
-    public void writeJson(File file) {
-        try {
-            File parent = file.getAbsoluteFile().getParentFile();
-            if (parent != null) {
-                parent.mkdirs();
-            }
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, toJson());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + file, e);
-        }
     }
 }

@@ -1,15 +1,9 @@
 package io.distillery.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.distillery.cli.Sessions;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -66,16 +60,8 @@ public final class StoreBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and teachers (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]",
-            description = "Spark master when not set by spark-submit (default: ${DEFAULT-VALUE}).")
-    String master;
-
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
-    File out;
-
-    @Option(names = "--work-dir", paramLabel = "DIR",
-            description = "Scratch directory, kept afterwards (default: a temp directory, deleted).")
-    File workDir;
+    @Mixin
+    BenchRunOptions run;
 
     @Override
     public Integer call() {
@@ -93,23 +79,8 @@ public final class StoreBenchCommand implements Callable<Integer> {
         o.fashionTeacherRows = fashionTeacherRows;
         o.fashionTeacherEpochs = fashionTeacherEpochs;
         o.seed = seed;
-        o.workDir = workDir;
-        SparkSession spark = Sessions.create("distillery bench store", master);
-        try {
-            StoreBench.Result result = new StoreBench(spark, o).run();
-            System.out.println();
-            System.out.print(StoreBenchTable.render(result));
-            if (out != null) {
-                try {
-                    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, result);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                System.out.println("results: " + out);
-            }
-        } finally {
-            spark.stop();
-        }
-        return 0;
+        o.workDir = run.workDir;
+        return run.run("distillery bench store", spark -> new StoreBench(spark, o).run(), StoreBenchTable::render,
+                result -> result);
     }
 }

@@ -123,14 +123,9 @@ class BadInputTest {
 
     /** Tiny teacher and student, the sample's test set, everything under {@code runDir}. */
     private static List<String> overrides(Path runDir, List<String> more) {
-        List<String> o = new ArrayList<>(List.of(
-                "run-dir=" + Cli.quoted(runDir),
-                "data.train=" + Cli.quoted(goodTrain),
-                "data.test=" + Cli.quoted(Cli.sampleTest()),
-                "teacher.model.layers=[{type=dense,name=h1,units=16}]",
-                "teacher.train.epochs=1",
-                "student.train.epochs=1",
-                "soft-targets.taps=[h1]"));
+        List<String> o = Cli.runOn(runDir, goodTrain);
+        o.addAll(Cli.tinyTeacher(16));
+        o.addAll(List.of("student.train.epochs=1", "soft-targets.taps=[h1]"));
         o.addAll(more);
         return o;
     }

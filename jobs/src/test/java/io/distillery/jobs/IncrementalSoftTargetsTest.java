@@ -135,14 +135,9 @@ class IncrementalSoftTargetsTest {
     }
 
     private static List<String> overrides(Path dir, Path input) {
-        return new ArrayList<>(List.of(
-                "run-dir=" + Cli.quoted(dir.resolve("run")),
-                "data.train=" + Cli.quoted(input),
-                "data.test=" + Cli.quoted(Cli.sampleTest()),
-                "data.partition-columns=[date]",
-                "soft-targets.incremental=true",
-                "teacher.model.layers=[{type=dense,name=h1,units=32}]",
-                "teacher.train.epochs=1",
-                "soft-targets.taps=[h1]"));
+        List<String> o = Cli.runOn(dir.resolve("run"), input);
+        o.addAll(Cli.tinyTeacher(32));
+        o.addAll(List.of("data.partition-columns=[date]", "soft-targets.incremental=true", "soft-targets.taps=[h1]"));
+        return o;
     }
 }

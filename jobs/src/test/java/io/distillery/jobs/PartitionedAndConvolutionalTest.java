@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -84,13 +83,9 @@ class PartitionedAndConvolutionalTest {
     }
 
     private static List<String> common(Path dir, Path train) {
-        return new ArrayList<>(List.of(
-                "run-dir=" + Cli.quoted(dir.resolve("run")),
-                "data.train=" + Cli.quoted(train),
-                "data.test=" + Cli.quoted(Cli.sampleTest()),
-                "teacher.model.layers=[{type=dense,name=h1,units=32}]",
-                "teacher.train.epochs=1",
-                "student.train.epochs=1",
-                "soft-targets.taps=[]"));
+        List<String> o = Cli.runOn(dir.resolve("run"), train);
+        o.addAll(Cli.tinyTeacher(32));
+        o.addAll(List.of("student.train.epochs=1", "soft-targets.taps=[]"));
+        return o;
     }
 }

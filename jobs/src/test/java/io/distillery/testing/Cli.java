@@ -118,6 +118,22 @@ public final class Cli {
     }
 
     /** A HOCON string literal for a path (an unquoted {@code //} would start a comment). */
+    /**
+     * Overrides that put a run's outputs under {@code runDir}, train on {@code train} and evaluate on the sample's
+     * test set; the list is mutable, for the caller's own.
+     */
+    public static List<String> runOn(Path runDir, Path train) {
+        return new ArrayList<>(List.of(
+                "run-dir=" + quoted(runDir),
+                "data.train=" + quoted(train),
+                "data.test=" + quoted(sampleTest())));
+    }
+
+    /** Overrides for a teacher that trains in seconds: one epoch, one dense hidden layer {@code h1} of {@code units}. */
+    public static List<String> tinyTeacher(int units) {
+        return List.of("teacher.model.layers=[{type=dense,name=h1,units=" + units + "}]", "teacher.train.epochs=1");
+    }
+
     public static String quoted(Path p) {
         return "\"" + p.toAbsolutePath() + "\"";
     }

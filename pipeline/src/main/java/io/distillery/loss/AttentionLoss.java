@@ -3,6 +3,8 @@ package io.distillery.loss;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.util.Map;
+
 /**
  * {@code attention}: attention transfer (Zagoruyko and Komodakis 2017) between a convolutional student layer and a
  * convolutional teacher layer of the same spatial size (their channel counts may differ).
@@ -112,17 +114,7 @@ public final class AttentionLoss extends FeatureLossFunction {
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof AttentionLoss x && Double.compare(x.weight, weight) == 0 && x.spatial == spatial;
-    }
-
-    @Override
-    public int hashCode() {
-        return 31 * Double.hashCode(weight) + spatial;
-    }
-
-    @Override
-    public String toString() {
-        return "AttentionLoss(weight=" + weight + ", spatial=" + spatial + ")";
+    protected Map<String, Object> parameters() {
+        return Map.of("spatial", spatial);
     }
 }

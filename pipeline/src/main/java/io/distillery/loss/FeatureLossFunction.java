@@ -7,6 +7,8 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Base of the feature- and relation-based losses ({@code hint}, {@code attention}, {@code similarity},
@@ -114,6 +116,33 @@ public abstract class FeatureLossFunction implements ILossFunction {
     /** Derivative of {@link #huber}. */
     static double huberGrad(double x) {
         return x >= 1.0 ? 1.0 : x <= -1.0 ? -1.0 : x;
+    }
+
+    /**
+     * The term's parameters besides its weight, in a fixed order: they take part in {@link #equals} and are printed
+     * by {@link #toString}. None by default.
+     */
+    protected Map<String, Object> parameters() {
+        return Map.of();
+    }
+
+    @Override
+    public final boolean equals(Object o) {
+        return o != null && o.getClass() == getClass() && Double.compare(((FeatureLossFunction) o).weight, weight) == 0
+                && ((FeatureLossFunction) o).parameters().equals(parameters());
+    }
+
+    @Override
+    public final int hashCode() {
+        return Objects.hash(getClass().getName(), weight, parameters());
+    }
+
+    /** For example {@code RkdLoss(weight=1.0, distance=25.0, angle=50.0)}. */
+    @Override
+    public final String toString() {
+        StringBuilder s = new StringBuilder(getClass().getSimpleName()).append("(weight=").append(weight);
+        parameters().forEach((k, v) -> s.append(", ").append(k).append('=').append(v));
+        return s.append(')').toString();
     }
 
     @Override

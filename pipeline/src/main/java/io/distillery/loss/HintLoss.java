@@ -44,19 +44,4 @@ public final class HintLoss extends FeatureLossFunction {
         }
         return s;
     }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof HintLoss h && Double.compare(h.weight, weight) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Double.hashCode(weight);
-    }
-
-    @Override
-    public String toString() {
-        return "HintLoss(weight=" + weight + ")";
-    }
 }

@@ -3,6 +3,9 @@ package io.distillery.loss;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * {@code rkd}: relational knowledge distillation (Park et al. 2019), distance-wise and angle-wise terms over a
  * minibatch of b rows, each compared with the Huber loss h (smooth L1, delta 1):
@@ -174,18 +177,10 @@ public final class RkdLoss extends FeatureLossFunction {
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof RkdLoss x && Double.compare(x.weight, weight) == 0
-                && Double.compare(x.distance, distance) == 0 && Double.compare(x.angle, angle) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return java.util.Objects.hash(weight, distance, angle);
-    }
-
-    @Override
-    public String toString() {
-        return "RkdLoss(weight=" + weight + ", distance=" + distance + ", angle=" + angle + ")";
+    protected Map<String, Object> parameters() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("distance", distance);
+        p.put("angle", angle);
+        return p;
     }
 }

@@ -75,19 +75,4 @@ public final class SimilarityLoss extends FeatureLossFunction {
         }
         return h;
     }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof SimilarityLoss x && Double.compare(x.weight, weight) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Double.hashCode(weight);
-    }
-
-    @Override
-    public String toString() {
-        return "SimilarityLoss(weight=" + weight + ")";
-    }
 }
