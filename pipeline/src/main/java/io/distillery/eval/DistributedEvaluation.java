@@ -1,6 +1,7 @@
 package io.distillery.eval;
 
 import io.distillery.model.ExecutorModelCache;
+import io.distillery.model.HostArrays;
 import io.distillery.store.SoftTargetSchema;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -97,7 +98,7 @@ public final class DistributedEvaluation {
             long t0 = System.nanoTime();
             INDArray out = e.getValue().output(features, false);
             result.addForwardNanos(e.getKey(), System.nanoTime() - t0);
-            probabilities.put(e.getKey(), out.toDoubleMatrix());
+            probabilities.put(e.getKey(), HostArrays.doubleRows(out));
         }
         double[][] reference = teacher == null ? null : probabilities.get(teacher);
         for (Map.Entry<String, double[][]> e : probabilities.entrySet()) {

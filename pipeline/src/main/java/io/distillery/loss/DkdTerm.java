@@ -1,5 +1,6 @@
 package io.distillery.loss;
 
+import io.distillery.model.HostArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -84,7 +85,7 @@ public record DkdTerm(double temperature, double alpha, double beta) implements 
         for (int i = 0; i < rows.n; i++) {
             grad[i] = new RowMath(rows, i).gradient();
         }
-        return Nd4j.create(grad).castTo(z.dataType());
+        return HostArrays.fromRows(grad, z.dataType());
     }
 
     @Override
@@ -107,9 +108,9 @@ public record DkdTerm(double temperature, double alpha, double beta) implements 
             }
             this.n = (int) z.size(0);
             INDArray zd = z.castTo(DataType.DOUBLE);
-            this.z = zd.toDoubleMatrix();
-            this.y = ResponseLabels.hard(labels, zd).toDoubleMatrix();
-            this.t = ResponseLabels.teacher(labels, zd).toDoubleMatrix();
+            this.z = HostArrays.doubleRows(zd);
+            this.y = HostArrays.doubleRows(ResponseLabels.hard(labels, zd));
+            this.t = HostArrays.doubleRows(ResponseLabels.teacher(labels, zd));
         }
     }
 

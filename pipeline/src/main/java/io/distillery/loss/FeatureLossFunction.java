@@ -1,5 +1,6 @@
 package io.distillery.loss;
 
+import io.distillery.model.HostArrays;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -81,7 +82,7 @@ public abstract class FeatureLossFunction implements ILossFunction {
         double[][] a = matrix(out, out.size(0));
         double[][] grad = new double[a.length][a.length == 0 ? 0 : a[0].length];
         evaluate(matrix(labels, out.size(0)), a, grad);
-        INDArray dLdOut = org.nd4j.linalg.factory.Nd4j.create(grad).castTo(preOutput.dataType());
+        INDArray dLdOut = HostArrays.fromRows(grad, preOutput.dataType());
         return activationFn.backprop(preOutput.dup(), dLdOut).getFirst();
     }
 
@@ -98,7 +99,7 @@ public abstract class FeatureLossFunction implements ILossFunction {
             throw new IllegalArgumentException("expected a [" + rows + ", d] array, got "
                     + Arrays.toString(x.shape()));
         }
-        return x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleMatrix();
+        return HostArrays.doubleRows(x);
     }
 
     private void checkMask(INDArray mask) {

@@ -99,10 +99,10 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             }
         }
         LogitsAndTaps.Result result = teacher.forward(Nd4j.create(x, new long[]{batch.size(), inputWidth}, 'c'));
-        float[][] logits = result.logits().toFloatMatrix();
+        float[][] logits = HostArrays.floatRows(result.logits());
         float[][][] tapValues = new float[taps.size()][][];
         for (int t = 0; t < taps.size(); t++) {
-            tapValues[t] = result.taps()[t].toFloatMatrix();
+            tapValues[t] = HostArrays.floatRows(result.taps()[t]);
         }
         int teacherColumns = layout.isTopK() ? 4 : 1;
         boolean halfTaps = layout.featurePrecision() == Precision.FLOAT16;
