@@ -260,6 +260,28 @@ class BadInputTest {
     }
 
     @Test
+    void storeMetadataEditedByHand() throws IOException {
+        Path runDir = base.resolve("run-edited-metadata");
+        Cli.copyTree(shared.resolve("teacher"), runDir.resolve("teacher"));
+        Cli.copyTree(shared.resolve("soft-targets"), runDir.resolve("soft-targets"));
+        Path metadata = runDir.resolve("soft-targets/metadata.json");
+        // Still valid JSON with the same facts, but no longer what Hadoop's .metadata.json.crc was computed from.
+        Files.writeString(metadata, Files.readString(metadata) + "\n");
+        Map<String, String> store = Cli.snapshot(runDir.resolve("soft-targets"));
+
+        Cli.Result r = cli("distill", runDir, List.of());
+        observe("store metadata edited by hand", "distill from a store whose metadata.json was edited after it was "
+                        + "written (its Hadoop .crc no longer matches)", "names metadata.json and its .crc file", r,
+                Files.exists(runDir.resolve("student")), store.equals(Cli.snapshot(runDir.resolve("soft-targets"))));
+        assertEquals(2, r.exit(), r::toString);
+        String error = r.error();
+        assertTrue(error.contains(metadata.toString()) && error.contains(".metadata.json.crc"), error);
+        assertFalse(Files.exists(runDir.resolve("student")));
+        assertEquals(List.of(), Cli.leftoverTemps(runDir));
+        assertEquals(store, Cli.snapshot(runDir.resolve("soft-targets")));
+    }
+
+    @Test
     void storeClassCountDiffersFromConfig() {
         Map<String, String> before = Cli.snapshot(shared);
         Cli.Result r = cli("distill", shared, List.of("data.num-classes=12"));

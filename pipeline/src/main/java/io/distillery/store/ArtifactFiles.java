@@ -4,6 +4,7 @@ import io.distillery.config.DistilleryException;
 import io.distillery.provenance.Provenance;
 import io.distillery.provenance.ProvenanceJson;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -76,20 +77,31 @@ public final class ArtifactFiles {
     }
 
     public String readText(String path) {
-        try (FSDataInputStream in = fs(path).open(new Path(path))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + path, e);
-        }
+        return new String(readBytes(path), StandardCharsets.UTF_8);
     }
 
     /** The whole content of a (small) file, e.g. a model zip to broadcast. */
     public byte[] readBytes(String path) {
         try (FSDataInputStream in = fs(path).open(new Path(path))) {
             return in.readAllBytes();
+        } catch (ChecksumException e) {
+            throw checksumMismatch(path);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + path, e);
         }
+    }
+
+    /**
+     * Hadoop's local file system keeps a {@code .NAME.crc} beside each file it writes and checks it on every read; a
+     * file edited by hand (a tweaked {@code metadata.json}) or damaged afterwards then fails with a bare
+     * {@link ChecksumException}. This says which file and what to do.
+     */
+    static DistilleryException checksumMismatch(String path) {
+        Path p = new Path(path);
+        String crc = new Path(p.getParent(), "." + p.getName() + ".crc").toString();
+        return new DistilleryException("File " + path + " does not match its checksum file " + crc
+                + ": it was changed or damaged after Distillery wrote it; rewrite it with the stage that made it, or, "
+                + "if you edited it on purpose, delete the .crc file.");
     }
 
     public void writeProvenance(String dir, Provenance p) {
