@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
                 + "the soft-target store's size and fidelity instead.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "conf/fashion-mnist-offline.conf",
-            description = "Run config whose teacher, student, batch sizes and loss are used (default: ${DEFAULT-VALUE}).")
+            description = "Run config whose teacher, student, batch sizes and loss are used "
+                    + "(default: ${DEFAULT-VALUE}).")
     File config;
 
     @Option(names = "-P", paramLabel = "KEY=VALUE",

@@ -13,7 +13,10 @@ public final class BenchOptions {
     public File config = new File("conf/fashion-mnist-offline.conf");
     /** Config overrides, {@code key=value}, as {@code -P} takes them in the other subcommands. */
     public List<String> overrides = new ArrayList<>();
-    /** Training rows (Parquet: id, label, features); default: {@code data/fashion-mnist/train} if present, else the config's. */
+    /**
+     * Training rows (Parquet: id, label, features); default: {@code data/fashion-mnist/train} if present, else the
+     * config's.
+     */
     public String data;
     /** Rows to use (the first N by id); 0 = all. */
     public int rows;

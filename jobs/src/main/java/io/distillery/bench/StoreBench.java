@@ -65,7 +65,8 @@ import java.util.stream.Stream;
  *   trains from) and comparing with the dense store's logits of the same rows: the mean KL(teacher_T || rebuilt_T)
  *   under {@code missing-mass = uniform}, and under {@code renormalise} the mean KL(rebuilt_T || teacher_T) (the
  *   forward KL is infinite whenever the teacher gives the dropped classes any probability; the reverse one equals
- *   {@code -log(1 - dropped mass)}), at T = 1 and T = 4; and the mean teacher probability outside the kept classes.</li>
+ *   {@code -log(1 - dropped mass)}), at T = 1 and T = 4; and the mean teacher probability outside the kept
+ *   classes.</li>
  * </ul>
  * <b>Data sets.</b> (1) Synthetic, 1,000 classes: class prototypes {@code A u_c} with {@code u_c ~ N(0, I_16)}
  * and a random {@code A} (64 x 16), so classes lie on a 16-dimensional manifold in 64 dimensions and have graded
@@ -110,7 +111,10 @@ public final class StoreBench {
         public List<Integer> ks = new ArrayList<>(List.of(1, 3, 5, 10, 50));
         /** Fashion-MNIST training rows (Parquet: id, label, features); null = default; "" = skip. */
         public String fashionMnist;
-        /** Rows of the Fashion-MNIST stores (the first by id); the teacher trains on up to {@link #fashionTeacherRows}. */
+        /**
+         * Rows of the Fashion-MNIST stores (the first by id); the teacher trains on up to
+         * {@link #fashionTeacherRows}.
+         */
         public int fashionRows = 10_000;
         /** Rows the Fashion-MNIST teacher trains on (the first by id). */
         public int fashionTeacherRows = 60_000;
@@ -210,7 +214,8 @@ public final class StoreBench {
             }
         }
         double nearest = SyntheticPrototypes.medianNearestDistance(proto);
-        double sigma = o.noise > 0 ? o.noise * nearest : SyntheticPrototypes.sigmaForBayesAccuracy(proto, o.bayesAccuracy, rnd);
+        double sigma = o.noise > 0 ? o.noise * nearest
+                : SyntheticPrototypes.sigmaForBayesAccuracy(proto, o.bayesAccuracy, rnd);
         double bayes = SyntheticPrototypes.nearestPrototypeAccuracy(proto, sigma, new Random(o.seed + 2), 5000);
         int n = Math.max(o.teacherRows, o.rows);
         float[] x = new float[n * d];

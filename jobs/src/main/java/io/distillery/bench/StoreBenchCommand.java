@@ -7,30 +7,38 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code distill bench store}: bytes per row and fidelity of dense and top-k soft-target stores; see {@link StoreBench}. */
+/**
+ * {@code distill bench store}: bytes per row and fidelity of dense and top-k soft-target stores; see
+ * {@link StoreBench}.
+ */
 @Command(name = "store", mixinStandardHelpOptions = true,
         description = "Write the soft-target store dense and top-k (float32 and float16) for a synthetic 1,000-class "
                 + "teacher and a Fashion-MNIST teacher; print bytes per row on disk and the mean KL divergence "
                 + "between the teacher's distribution and the one rebuilt from each store, at T=1 and T=4.")
 public final class StoreBenchCommand implements Callable<Integer> {
-    @Option(names = "--classes", defaultValue = "1000", description = "Classes of the synthetic teacher (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--classes", defaultValue = "1000",
+            description = "Classes of the synthetic teacher (default: ${DEFAULT-VALUE}).")
     int classes;
 
-    @Option(names = "--rows", defaultValue = "10000", description = "Rows of each synthetic store (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rows", defaultValue = "10000",
+            description = "Rows of each synthetic store (default: ${DEFAULT-VALUE}).")
     int rows;
 
     @Option(names = "--teacher-rows", defaultValue = "100000",
             description = "Rows the synthetic teacher trains on (default: ${DEFAULT-VALUE}).")
     int teacherRows;
 
-    @Option(names = "--teacher-epochs", defaultValue = "5", description = "Synthetic teacher epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--teacher-epochs", defaultValue = "5",
+            description = "Synthetic teacher epochs (default: ${DEFAULT-VALUE}).")
     int teacherEpochs;
 
-    @Option(names = "--hidden", defaultValue = "512", description = "Synthetic teacher hidden units (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "512",
+            description = "Synthetic teacher hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--bayes-accuracy", defaultValue = "0.8", description = "Synthetic noise level given as the accuracy "
-            + "of the Bayes-optimal (nearest-prototype) classifier (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bayes-accuracy", defaultValue = "0.8",
+            description = "Synthetic noise level given as the accuracy "
+                    + "of the Bayes-optimal (nearest-prototype) classifier (default: ${DEFAULT-VALUE}).")
     double bayesAccuracy;
 
     @Option(names = "--noise", defaultValue = "0", description = "Instead: synthetic noise sigma as a fraction of the "
@@ -57,7 +65,8 @@ public final class StoreBenchCommand implements Callable<Integer> {
             description = "Fashion-MNIST teacher epochs (default: ${DEFAULT-VALUE}).")
     int fashionTeacherEpochs;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and teachers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of the data and teachers (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Mixin

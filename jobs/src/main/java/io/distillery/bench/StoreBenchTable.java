@@ -23,8 +23,9 @@ final class StoreBenchTable {
             s.append(String.format(Locale.ROOT,
                     "| %s | %s | %s | %.1f | %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n",
                     e.dataset(), e.store(), e.precision(), e.logitBytesPerRow(), pct(e.logitFraction()),
-                    e.rowBytesPerRow(), pct(e.rowFraction()), num(e.klUniform()[0]), num(e.klUniform()[1]), num(e.klRenormalise()[0]),
-                    num(e.klRenormalise()[1]), num(e.droppedMass()[0]), num(e.droppedMass()[1])));
+                    e.rowBytesPerRow(), pct(e.rowFraction()), num(e.klUniform()[0]), num(e.klUniform()[1]),
+                    num(e.klRenormalise()[0]), num(e.klRenormalise()[1]), num(e.droppedMass()[0]),
+                    num(e.droppedMass()[1])));
         }
         s.append('\n');
         for (String v : result.verdicts()) {

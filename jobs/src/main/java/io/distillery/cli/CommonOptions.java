@@ -9,7 +9,8 @@ import java.util.List;
 
 /** Options shared by every stage subcommand. */
 final class CommonOptions {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "Run config (HOCON), e.g. conf/fashion-mnist-offline.conf.")
+    @Parameters(index = "0", paramLabel = "CONFIG",
+            description = "Run config (HOCON), e.g. conf/fashion-mnist-offline.conf.")
     File config;
 
     @Option(names = "-P", paramLabel = "KEY=VALUE",

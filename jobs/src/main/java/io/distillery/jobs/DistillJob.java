@@ -39,8 +39,8 @@ import java.util.Map;
  * {@code distill}: trains the student from the soft-target store with the Hinton loss
  * ({@code alpha * T^2 * KL(p_teacher^T || p_student^T) + (1 - alpha) * CE(label, p_student)}), or the weighted
  * terms of {@code distill.loss}, by parameter averaging, streaming minibatches from the store's partitions.
- * With {@code baseline = true} it trains the same student, from the same seed, on the same minibatches of the same store, with {@code alpha = 0}: the student
- * without a teacher, for comparison.
+ * With {@code baseline = true} it trains the same student, from the same seed, on the same minibatches of the same
+ * store, with {@code alpha = 0}: the student without a teacher, for comparison.
  *
  * <p>When {@code distill.loss} has feature- or relation-based terms ({@code hint}, {@code attention},
  * {@code similarity}, {@code rkd}), the student is trained as a {@link TrainingGraph} (its layers plus one auxiliary
@@ -68,7 +68,8 @@ public final class DistillJob {
         String temperature = baseline ? "-" : Double.toString(cfg.distill().temperature());
         return Fingerprint.of(STAGE, Boolean.toString(baseline), Long.toString(cfg.seed()), storeFingerprint,
                 cfg.studentModel().toString(), Configs.render(cfg, "student.train"),
-                temperature, Double.toString(alpha(cfg, baseline)), baseline ? "-" : Configs.render(cfg, "distill.loss"),
+                temperature, Double.toString(alpha(cfg, baseline)),
+                baseline ? "-" : Configs.render(cfg, "distill.loss"),
                 Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"))
                 // A top-k store's missing mass changes the targets; the default keeps older fingerprints valid.
                 + (baseline || cfg.distill().missingMass() == MissingMass.UNIFORM ? ""

@@ -89,7 +89,8 @@ public final class EvaluateJob {
             size.put("parameters", net.numParams());
             size.put("serializedBytes", ModelArtifact.sizeBytes(ctx.files(), path));
             sizes.put(e.getKey(), size);
-            models.add(new DistributedEvaluation.NamedModel(e.getKey(), ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash));
+            models.add(new DistributedEvaluation.NamedModel(e.getKey(),
+                    ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash));
             inputs.add(new Provenance.InputRef(e.getKey(), path, hash));
         }
         if (models.isEmpty()) {

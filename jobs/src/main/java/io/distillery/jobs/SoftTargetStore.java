@@ -26,10 +26,10 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * Reading a soft-target store for training, whatever its layout: the layout comes from the store's metadata, the
- * columns are checked against it ({@code DistillJob.readStore}), and a top-k store's values are checked in one scan of its small columns (class
- * indices inside [0, C), k entries per row, no repeated class, a finite log-sum-exp, a log missing mass that is
- * not NaN or +Infinity) before any training starts,
- * each problem as one sentence naming the column and the value.
+ * columns are checked against it ({@code DistillJob.readStore}), and a top-k store's values are checked in one
+ * scan of its small columns (class indices inside [0, C), k entries per row, no repeated class, a finite
+ * log-sum-exp, a log missing mass that is not NaN or +Infinity) before any training starts, each problem as one
+ * sentence naming the column and the value.
  */
 final class SoftTargetStore {
     private SoftTargetStore() {

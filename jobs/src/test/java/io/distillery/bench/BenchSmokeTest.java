@@ -30,7 +30,8 @@ class BenchSmokeTest {
                 return d;
             }
         }
-        throw new IllegalStateException("conf/fashion-mnist-offline.conf not found above " + System.getProperty("user.dir"));
+        throw new IllegalStateException("conf/fashion-mnist-offline.conf not found above "
+                + System.getProperty("user.dir"));
     }
 
     @Test

@@ -198,8 +198,9 @@ class ClusterFaultsIT {
         double accuracy = epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1)[1];
         List<Path> leftovers = ClusterChecks.leftovers(runDir);
         REPORT.observe("executor killed mid distill", "distill (student 784-32-10, " + EPOCHS + " epochs, "
-                        + "parameter averaging every 5 minibatches); SIGKILL to a busy executor JVM after the checkpoint "
-                        + "of epoch 2 (again, up to " + MAX_KILLS + " kills, until one takes a task with it)",
+                        + "parameter averaging every 5 minibatches); SIGKILL to a busy executor JVM after the "
+                        + "checkpoint of epoch 2 (again, up to " + MAX_KILLS
+                        + " kills, until one takes a task with it)",
                 "exit 0; all " + EPOCHS + " epochs; held-out accuracy within " + NOISE
                         + " of the undisturbed run with the same seed; no temporaries left",
                 String.format("exit %d in %.0f s; killed executors %s; failed tasks %s; epochs logged %d; "
@@ -238,10 +239,10 @@ class ClusterFaultsIT {
                 .orElse("(none)").replaceAll("^.*?(student: resuming)", "$1");
         List<Path> leftovers = ClusterChecks.leftovers(runDir);
         REPORT.observe("driver killed mid distill, then --resume", "distill (" + EPOCHS + " epochs); SIGKILL to "
-                        + "the driver JVM once the checkpoint of epoch " + (strike + 1) + " is committed; then the same "
-                        + "distill with --resume", "first run dies, nothing at the student path; the rerun logs that it "
-                        + "resumes, trains only the remaining epochs, exits 0 within " + NOISE + " of the undisturbed "
-                        + "run; checkpoints removed after the save",
+                        + "the driver JVM once the checkpoint of epoch " + (strike + 1) + " is committed; then the "
+                        + "same distill with --resume", "first run dies, nothing at the student path; the rerun logs "
+                        + "that it resumes, trains only the remaining epochs, exits 0 within " + NOISE + " of the "
+                        + "undisturbed run; checkpoints removed after the save",
                 String.format("killed run: exit %d, %d epochs logged, student path written %s; rerun: exit %d in "
                                 + "%.0f s, `%s`, epochs %d..%d trained, accuracy %.4f vs undisturbed %.4f (difference "
                                 + "%+.4f); checkpoints left %s; leftovers %s", killed.exit(), lastBeforeKill,

@@ -169,22 +169,26 @@ class BadInputTest {
 
     @Test
     void missingLabelColumn() {
-        refusedTraining("missing column", "no-label", List.of(), "'label'", "distillery.data.label-column", "[id, features]");
+        refusedTraining("missing column", "no-label", List.of(), "'label'", "distillery.data.label-column",
+                "[id, features]");
     }
 
     @Test
     void misnamedFeaturesColumn() {
-        refusedTraining("misnamed column", "misnamed-features", List.of(), "'features'", "distillery.data.features-column", "pixels");
+        refusedTraining("misnamed column", "misnamed-features", List.of(), "'features'",
+                "distillery.data.features-column", "pixels");
     }
 
     @Test
     void featureWidthDisagreesWithInputShape() {
-        refusedTraining("wrong feature width", "width-700", List.of("data.input-shape=[1,28,28]"), "width 700", "784", "[1, 28, 28]");
+        refusedTraining("wrong feature width", "width-700", List.of("data.input-shape=[1,28,28]"), "width 700", "784",
+                "[1, 28, 28]");
     }
 
     @Test
     void rowsOfMixedWidths() {
-        refusedTraining("rows of mixed widths", "mixed-widths", List.of(), "'features'", "different widths", "700", "784");
+        refusedTraining("rows of mixed widths", "mixed-widths", List.of(), "'features'", "different widths", "700",
+                "784");
     }
 
     @Test
@@ -204,7 +208,8 @@ class BadInputTest {
 
     @Test
     void labelOutsideClassRange() {
-        refusedTraining("label outside the class range", "label-12", List.of(), "'label'", "label 12", "[0, 10)", "distillery.data.num-classes = 10");
+        refusedTraining("label outside the class range", "label-12", List.of(), "'label'", "label 12", "[0, 10)",
+                "distillery.data.num-classes = 10");
     }
 
     @Test
@@ -248,7 +253,8 @@ class BadInputTest {
 
         Cli.Result r = cli("distill", runDir, List.of());
         observe("store made by another teacher", "distill from a store made by teacher A after teacher B "
-                        + "(another seed) replaced A at the configured path", "names the store and both teachers' hashes",
+                        + "(another seed) replaced A at the configured path",
+                "names the store and both teachers' hashes",
                 r, Files.exists(runDir.resolve("student")), store.equals(Cli.snapshot(runDir.resolve("soft-targets"))));
         assertEquals(2, r.exit(), r::toString);
         String error = r.error();

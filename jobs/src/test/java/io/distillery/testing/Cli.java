@@ -129,7 +129,10 @@ public final class Cli {
                 "data.test=" + quoted(sampleTest())));
     }
 
-    /** Overrides for a teacher that trains in seconds: one epoch, one dense hidden layer {@code h1} of {@code units}. */
+    /**
+     * Overrides for a teacher that trains in seconds: one epoch, one dense hidden layer {@code h1} of
+     * {@code units}.
+     */
     public static List<String> tinyTeacher(int units) {
         return List.of("teacher.model.layers=[{type=dense,name=h1,units=" + units + "}]", "teacher.train.epochs=1");
     }

@@ -62,7 +62,8 @@ public final class ConfigLoader {
         List<String> unknown = unknownKeys(resolved, reference);
         if (!unknown.isEmpty()) {
             throw new DistilleryException("Unknown config key" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + "; the known keys and their defaults are in reference.conf (README, section Configuration).");
+                    + String.join(", ", unknown) + "; the known keys and their defaults are in reference.conf "
+                    + "(README, section Configuration).");
         }
         List<String> wrongTypes = wrongTypes(resolved, reference);
         if (!wrongTypes.isEmpty()) {

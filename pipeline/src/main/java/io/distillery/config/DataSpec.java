@@ -12,7 +12,8 @@ import java.util.List;
  * @param format           {@code parquet}, {@code csv} or {@code idx}
  * @param idColumn         id column; generated (stable across runs over the same files) when absent from the data
  * @param labelColumn      integer label column
- * @param featuresColumn   an {@code array<float>} column holding all features, or empty when {@code featureColumns} is used
+ * @param featuresColumn   an {@code array<float>} column holding all features, or empty when {@code featureColumns}
+ *                         is used
  * @param featureColumns   numeric feature columns, in order, used when {@code featuresColumn} is empty
  * @param numClasses       number of classes; labels must lie in {@code [0, numClasses)}
  * @param inputShape       {@code [channels, height, width]} for convolutional models, empty for flat inputs
@@ -34,8 +35,9 @@ public record DataSpec(String train, String test, String format, String idColumn
         problems.check(d.numClasses >= 2,
                 "Key distillery.data.num-classes is " + d.numClasses + "; it must be at least 2.");
         problems.check(d.featuresColumn.isBlank() != d.featureColumns.isEmpty(),
-                "Keys distillery.data.features-column ('" + d.featuresColumn + "') and distillery.data.feature-columns ("
-                        + d.featureColumns + ") are both set or both empty; set exactly one.");
+                "Keys distillery.data.features-column ('" + d.featuresColumn + "') and "
+                        + "distillery.data.feature-columns (" + d.featureColumns
+                        + ") are both set or both empty; set exactly one.");
         problems.check(d.inputShape.isEmpty() || d.inputShape.size() == 3,
                 "Key distillery.data.input-shape is " + d.inputShape + "; use [channels, height, width] or [].");
         return d;

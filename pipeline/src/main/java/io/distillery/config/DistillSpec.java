@@ -56,7 +56,8 @@ public record DistillSpec(double temperature, double alpha, double labelledFract
         String missing = c.getString("missing-mass");
         MissingMass missingMass = MissingMass.parse(missing);
         if (missingMass == null) {
-            problems.add("Key distillery.distill.missing-mass is '" + missing + "'; it must be uniform or renormalise.");
+            problems.add("Key distillery.distill.missing-mass is '" + missing
+                    + "'; it must be uniform or renormalise.");
             missingMass = MissingMass.UNIFORM;
         }
         DistillSpec d = new DistillSpec(c.getDouble("temperature"), c.getDouble("alpha"),

@@ -36,7 +36,8 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
         problems.check(!cfg.teacher.model().layers().isEmpty(),
                 "Key distillery.teacher.model.layers is empty; the teacher needs at least one hidden layer.");
         problems.check(!cfg.student.model().layers().isEmpty() || cfg.student.model().derivedFromTeacher(),
-                "Key distillery.student.model.layers is empty and derive-from-teacher is not set; declare the student.");
+                "Key distillery.student.model.layers is empty and derive-from-teacher is not set; "
+                        + "declare the student.");
         problems.check(cfg.softTargets.topK() <= cfg.data.numClasses(), "Key distillery.soft-targets.top-k is "
                 + cfg.softTargets.topK() + " but distillery.data.num-classes is " + cfg.data.numClasses()
                 + "; a store cannot keep more classes than there are.");

@@ -13,7 +13,8 @@ public record EvaluateSpec(String path, int batchSize, int eceBins) {
 
     static EvaluateSpec from(Config c, ConfigProblems problems) {
         EvaluateSpec e = new EvaluateSpec(c.getString("path"), c.getInt("batch-size"), c.getInt("ece-bins"));
-        problems.check(e.batchSize > 0, "Key distillery.evaluate.batch-size is " + e.batchSize + "; it must be positive.");
+        problems.check(e.batchSize > 0,
+                "Key distillery.evaluate.batch-size is " + e.batchSize + "; it must be positive.");
         problems.check(e.eceBins > 0, "Key distillery.evaluate.ece-bins is " + e.eceBins + "; it must be positive.");
         return e;
     }

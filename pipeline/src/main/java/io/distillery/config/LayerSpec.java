@@ -16,7 +16,8 @@ import com.typesafe.config.ConfigRenderOptions;
  * @param dropout    probability of dropping an input to this layer during training (0 = none). Note that DL4J's own
  *                   {@code dropOut(x)} takes the probability of <em>keeping</em>; the model factory converts.
  */
-public record LayerSpec(String type, String name, int units, int kernel, int stride, String activation, double dropout) {
+public record LayerSpec(String type, String name, int units, int kernel, int stride, String activation,
+        double dropout) {
 
     /** Activations accepted in config (DL4J's names, lower case). */
     static final java.util.Set<String> ACTIVATIONS = java.util.Set.of("relu", "relu6", "leakyrelu", "elu", "selu",
@@ -49,8 +50,8 @@ public record LayerSpec(String type, String name, int units, int kernel, int str
         problems.check(kernel > 0 && stride > 0,
                 "Layer " + at + " has kernel = " + kernel + " and stride = " + stride + "; both must be positive.");
         problems.check(ACTIVATIONS.contains(activation.toLowerCase(java.util.Locale.ROOT)),
-                "Layer " + at + " has activation '" + activation + "'; use one of " + new java.util.TreeSet<>(ACTIVATIONS)
-                        + ".");
+                "Layer " + at + " has activation '" + activation + "'; use one of "
+                        + new java.util.TreeSet<>(ACTIVATIONS) + ".");
         problems.check(dropout >= 0 && dropout < 1,
                 "Layer " + at + " has dropout = " + dropout + "; it must be in [0, 1).");
         return new LayerSpec(type, name, units, kernel, stride, activation, dropout);

@@ -162,7 +162,8 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
         String best = null;
         int bestDistance = 3;
         for (String n : names) {
-            int d = n.equalsIgnoreCase(name) ? 0 : editDistance(n.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT));
+            int d = n.equalsIgnoreCase(name) ? 0
+                    : editDistance(n.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = n;
                 bestDistance = d;

@@ -108,8 +108,8 @@ public final class DatasetValidator {
         }
         long nonFiniteRows = s.getLong(8);
         problems.check(nonFiniteRows == 0, nonFiniteRows + " of " + rows + " rows at '" + path
-                + "' have NaN or infinite values in " + featuresName + (s.isNullAt(9) ? "" : ", e.g. the row with id " + s.get(9))
-                + ".");
+                + "' have NaN or infinite values in " + featuresName
+                + (s.isNullAt(9) ? "" : ", e.g. the row with id " + s.get(9)) + ".");
         problems.throwIfAny();
     }
 

@@ -204,7 +204,8 @@ public final class TrainingGraph {
                 continue;
             }
             String name = target.conf().getLayer().getLayerName();
-            Layer source = from instanceof ComputationGraph g ? g.getLayer(name) : ((MultiLayerNetwork) from).getLayer(name);
+            Layer source = from instanceof ComputationGraph g ? g.getLayer(name)
+                    : ((MultiLayerNetwork) from).getLayer(name);
             if (source == null && !requireAll) {
                 continue;
             }

@@ -17,15 +17,16 @@ import java.util.List;
  * id                    long           stable row id
  * label                 int            true class
  * features              array&lt;float&gt;   the student's inputs, carried through so training is a plain scan
- * teacher_logits        array&lt;float&gt;   dense store: the teacher's raw logits (output pre-activations), one per class
+ * teacher_logits        array&lt;float&gt;   dense store: the teacher's raw logits (output pre-activations), one per
+ *                                      class
  * teacher_topk_index    array&lt;int&gt;     top-k store: the k most probable classes, most probable first
  * teacher_topk_logprob  array&lt;float&gt;   top-k store: their log-probabilities at T = 1 (float32), or
  *                       array&lt;short&gt;   the same as IEEE float16 bits ({@link Half})
  * teacher_topk_logrest  float          top-k store: log of the probability (T = 1) of the classes not kept
  *                                      (always float32; -Infinity when every class is kept)
  * teacher_logsumexp     float          top-k store: log-sum-exp of all C logits (always float32)
- * tap_&lt;layer&gt;           array&lt;float&gt;   flattened activations of each tapped teacher layer (array&lt;short&gt; float16 bits
- *                                      when the store's feature precision is float16)
+ * tap_&lt;layer&gt;           array&lt;float&gt;   flattened activations of each tapped teacher layer
+ *                                      (array&lt;short&gt; float16 bits when the store's feature precision is float16)
  * (partition columns of the input, unchanged)
  * </pre>
  * A store has either {@code teacher_logits} or the four {@code teacher_topk_*}/{@code teacher_logsumexp}

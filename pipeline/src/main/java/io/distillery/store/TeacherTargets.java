@@ -73,7 +73,8 @@ public final class TeacherTargets implements Serializable {
 
     /**
      * A float array column of a store row: {@code array<float>}, or float16 bits in {@code array<short>} (see
-     * {@link Half}), as recorded in the store's layout (for {@code tap_*} columns: {@link StoreLayout#featurePrecision}).
+     * {@link Half}), as recorded in the store's layout (for {@code tap_*} columns:
+     * {@link StoreLayout#featurePrecision}).
      */
     public static float[] floats(Row row, String column, Precision precision) {
         List<?> values = row.getList(row.fieldIndex(column));

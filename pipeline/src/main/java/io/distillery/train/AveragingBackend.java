@@ -78,7 +78,8 @@ public final class AveragingBackend implements TrainingBackend {
             Broadcast<ModelState> state = sc.broadcast(ModelState.of(net));
             try {
                 RoundResult result = blocks.mapPartitionsWithIndex(new RoundFunction(state, configurationJson,
-                                trainingId, seed, epoch, round, spec.batchSize(), spec.averagingFrequency(), outputSegments), true)
+                                trainingId, seed, epoch, round, spec.batchSize(), spec.averagingFrequency(),
+                                outputSegments), true)
                         .treeReduce(RoundResult::merge);
                 result.average().applyTo(net);
                 loss += result.lossSum;

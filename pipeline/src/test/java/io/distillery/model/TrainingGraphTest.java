@@ -145,7 +145,8 @@ class TrainingGraphTest {
         MultiLayerNetwork start = ModelFactory.build(spec, 6, List.of(), 3, o.response(), 5);
         ComputationGraph graph = TrainingGraph.build(conf, start);
         INDArray x = random(new Random(1), 8, 6).castTo(DataType.FLOAT);
-        assertEquals(start.output(x), graph.output(false, x)[0], "the graph starts from the plain student's parameters");
+        assertEquals(start.output(x), graph.output(false, x)[0],
+                "the graph starts from the plain student's parameters");
 
         Random rnd = new Random(2);
         for (int step = 0; step < 5; step++) {
