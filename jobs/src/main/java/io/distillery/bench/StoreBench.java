@@ -83,6 +83,8 @@ import java.util.stream.Stream;
 public final class StoreBench {
     private static final Logger LOG = LoggerFactory.getLogger(StoreBench.class);
     private static final double[] TEMPERATURES = {1, 4};
+    /** k of the tail-rank estimate: the goal's top-10. */
+    private static final int TAIL_K = 10;
 
     /** What to measure; the defaults are the README's run. */
     public static final class Options {
@@ -109,6 +111,11 @@ public final class StoreBench {
         public double noise;
         /** k of the top-k stores (those above a data set's class count are skipped). */
         public List<Integer> ks = new ArrayList<>(List.of(1, 3, 5, 10, 50));
+        /**
+         * Ranks of the {@link TailRankEstimate} (top-10 plus a rank-r tail), for data sets with more than 10
+         * classes; empty = none.
+         */
+        public List<Integer> tailRanks = new ArrayList<>(List.of(0, 16, 32, 64));
         /** Fashion-MNIST training rows (Parquet: id, label, features); null = default; "" = skip. */
         public String fashionMnist;
         /**
@@ -140,7 +147,8 @@ public final class StoreBench {
     }
 
     /** Everything measured: teacher descriptions, the entries, and the verdict on the goal. */
-    public record Result(Map<String, Map<String, Object>> teachers, List<Entry> entries, List<String> verdicts) {
+    public record Result(Map<String, Map<String, Object>> teachers, List<Entry> entries, List<String> verdicts,
+                         Map<String, List<TailRankEstimate.Row>> tailEstimates) {
     }
 
     private final SparkSession spark;
@@ -148,6 +156,7 @@ public final class StoreBench {
     private final ArtifactFiles files;
     private final Map<String, Map<String, Object>> teachers = new LinkedHashMap<>();
     private final List<Entry> entries = new ArrayList<>();
+    private final Map<String, List<TailRankEstimate.Row>> tailEstimates = new LinkedHashMap<>();
     private File work;
 
     public StoreBench(SparkSession spark, Options options) {
@@ -172,7 +181,7 @@ public final class StoreBench {
                 files.delete(work.getAbsolutePath());
             }
         }
-        return new Result(teachers, entries, verdicts());
+        return new Result(teachers, entries, verdicts(), tailEstimates);
     }
 
     private String fashionMnistPath() {
@@ -345,6 +354,10 @@ public final class StoreBench {
         entries.add(new Entry(name, "dense", 0, "float32", denseSizes.rows, denseSizes.logitBytesPerRow(),
                 denseSizes.rowBytesPerRow(), 1, 1, new double[] {0, 0}, new double[] {0, 0}, new double[] {0, 0}));
         files.delete(dense);
+        if (!o.tailRanks.isEmpty() && classes > TAIL_K) {
+            tailEstimates.put(name, TailRankEstimate.measure(logits, TAIL_K, o.tailRanks));
+            LOG.info("bench store: {} tail-rank estimate {}", name, tailEstimates.get(name));
+        }
 
         for (int k : o.ks) {
             if (k > classes) {

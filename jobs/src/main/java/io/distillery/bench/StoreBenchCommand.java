@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -49,6 +50,11 @@ public final class StoreBenchCommand implements Callable<Integer> {
             description = "k of the top-k stores (default: ${DEFAULT-VALUE}).")
     List<Integer> ks;
 
+    @Option(names = "--tail-ranks", paramLabel = "R,...", defaultValue = "0,16,32,64",
+            description = "Ranks of the design-study estimate 'top-10 plus a rank-r PCA tail' for data sets with more "
+                    + "than 10 classes; '' skips it (default: ${DEFAULT-VALUE}).")
+    String tailRanks;
+
     @Option(names = "--fashion-mnist", paramLabel = "PATH", description = "Fashion-MNIST training rows (Parquet). "
             + "Default: data/fashion-mnist/train, else data-samples/fashion-mnist/train; '' skips it.")
     String fashionMnist;
@@ -83,6 +89,8 @@ public final class StoreBenchCommand implements Callable<Integer> {
         o.noise = noise;
         o.bayesAccuracy = bayesAccuracy;
         o.ks = ks;
+        o.tailRanks = tailRanks.isBlank() ? List.of()
+                : Arrays.stream(tailRanks.split(",")).map(String::trim).map(Integer::valueOf).toList();
         o.fashionMnist = fashionMnist;
         o.fashionRows = fashionRows;
         o.fashionTeacherRows = fashionTeacherRows;

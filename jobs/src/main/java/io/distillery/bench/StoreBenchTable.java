@@ -1,5 +1,6 @@
 package io.distillery.bench;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,6 +27,17 @@ final class StoreBenchTable {
                     e.rowBytesPerRow(), pct(e.rowFraction()), num(e.klUniform()[0]), num(e.klUniform()[1]),
                     num(e.klRenormalise()[0]), num(e.klRenormalise()[1]), num(e.droppedMass()[0]),
                     num(e.droppedMass()[1])));
+        }
+        for (Map.Entry<String, List<TailRankEstimate.Row>> t : result.tailEstimates().entrySet()) {
+            s.append('\n').append("Design study, not a store format (").append(t.getKey()).append("): top-10 plus r "
+                    + "float16 coefficients on a rank-r PCA basis of the centred logits, fitted on the even ids, "
+                    + "measured on the odd ids (TailRankEstimate)\n\n");
+            s.append("| rank r | variance explained | extra B/row (raw) | KL T=1 | KL T=4 |\n");
+            s.append("|---:|---:|---:|---:|---:|\n");
+            for (TailRankEstimate.Row r : t.getValue()) {
+                s.append(String.format(Locale.ROOT, "| %d | %s | %d | %s | %s |%n", r.rank(),
+                        pct(r.explainedVariance()), r.extraBytesPerRow(), num(r.klT1()), num(r.klT4())));
+            }
         }
         s.append('\n');
         for (String v : result.verdicts()) {

@@ -28,7 +28,7 @@ class StoreBenchSmokeTest {
     void benchStoreMeasuresEveryLayout(@TempDir Path dir) throws Exception {
         File out = dir.resolve("store.json").toFile();
         Cli.Result r = Cli.run("bench", "store", "--classes", "50", "--rows", "300", "--teacher-rows", "2000",
-                "--teacher-epochs", "1", "--hidden", "32", "--k", "1,5",
+                "--teacher-epochs", "1", "--hidden", "32", "--k", "1,5", "--tail-ranks", "0,4",
                 "--fashion-mnist", Cli.sampleTrain().toString(), "--fashion-rows", "200",
                 "--fashion-teacher-rows", "500", "--fashion-teacher-epochs", "1", "--master", "local[2]",
                 "--work-dir", dir.resolve("work").toString(), "--out", out.getPath());
@@ -64,6 +64,15 @@ class StoreBenchSmokeTest {
             assertTrue(top5.get("droppedMass").get(t).asDouble() <= top1.get("droppedMass").get(t).asDouble());
         }
         assertTrue(byName.containsKey("fashion-mnist/top-5/float16"));
+        // The tail-rank study runs on the 50-class set only (Fashion-MNIST has no classes beyond the top 10).
+        JsonNode tail = json.get("tailEstimates");
+        assertEquals(1, tail.size(), tail.toString());
+        assertEquals(2, tail.get("synthetic-50").size());
+        JsonNode rank4 = tail.get("synthetic-50").get(1);
+        assertEquals(4, rank4.get("rank").asInt());
+        double meanShapeOnly = tail.get("synthetic-50").get(0).get("klT4").asDouble();
+        assertTrue(rank4.get("klT4").asDouble() <= meanShapeOnly, tail.toString());
+        assertTrue(r.out().contains("| 4 | "), r.out());
         assertTrue(json.get("teachers").get("synthetic-50").get("accuracy on the store's rows").asDouble() > 0);
     }
 }
