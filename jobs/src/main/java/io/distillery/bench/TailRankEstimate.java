@@ -3,8 +3,10 @@ package io.distillery.bench;
 import io.distillery.loss.SoftmaxMath;
 import io.distillery.store.Half;
 import io.distillery.store.TopKLogits;
-import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
+import io.distillery.model.HostArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.eigen.Eigen;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,29 +55,22 @@ final class TailRankEstimate {
         }
         int c = fit.get(0).length;
         double[] mean = mean(fit, c);
-        EigenDecomposition eig = new EigenDecomposition(new Array2DRowRealMatrix(covariance(fit, mean), false));
-        double[] values = eig.getRealEigenvalues();
-        Integer[] byVariance = new Integer[c];
-        for (int i = 0; i < c; i++) {
-            byVariance[i] = i;
-        }
-        Arrays.sort(byVariance, (a, b) -> Double.compare(values[b], values[a]));
-        double total = Arrays.stream(values).map(v -> Math.max(v, 0)).sum();
+        Basis basis = Basis.of(covariance(fit, mean));
+        double total = Arrays.stream(basis.variances).map(v -> Math.max(v, 0)).sum();
 
         List<Row> rows = new ArrayList<>();
         for (int rank : ranks) {
             if (rank < 0 || rank > c) {
                 throw new IllegalArgumentException("tail rank " + rank + " is outside [0, " + c + "]");
             }
-            double[][] basis = new double[rank][];
+            double[][] directions = Arrays.copyOf(basis.directions, rank);
             double explained = 0;
             for (int q = 0; q < rank; q++) {
-                basis[q] = eig.getEigenvector(byVariance[q]).toArray();
-                explained += Math.max(values[byVariance[q]], 0);
+                explained += Math.max(basis.variances[q], 0);
             }
             double[] kl = new double[2];
             for (float[] z : test) {
-                float[] rebuilt = rebuild(z, k, mean, basis);
+                float[] rebuilt = rebuild(z, k, mean, directions);
                 kl[0] += SoftmaxMath.klDivergence(SoftmaxMath.softmax(z, 1), SoftmaxMath.softmax(rebuilt, 1));
                 kl[1] += SoftmaxMath.klDivergence(SoftmaxMath.softmax(z, 4), SoftmaxMath.softmax(rebuilt, 4));
             }
@@ -145,6 +140,30 @@ final class TailRankEstimate {
             x[j] = z[j] - avg;
         }
         return x;
+    }
+
+    /** Principal directions (unit rows) and their variances, largest first. */
+    record Basis(double[][] directions, double[] variances) {
+        /** By LAPACK's symmetric eigensolver (commons-math3's did not converge on a 1,000-class covariance). */
+        static Basis of(double[][] covariance) {
+            int c = covariance.length;
+            INDArray a = Nd4j.create(covariance);
+            INDArray values = Eigen.symmetricGeneralizedEigenvalues(a, true);  // a now holds eigenvectors as columns
+            double[] v = values.toDoubleVector();
+            Integer[] order = new Integer[c];
+            for (int i = 0; i < c; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (x, y) -> Double.compare(v[y], v[x]));
+            double[][] vectors = HostArrays.doubleRows(a.transpose());
+            double[][] directions = new double[c][];
+            double[] variances = new double[c];
+            for (int q = 0; q < c; q++) {
+                directions[q] = vectors[order[q]];
+                variances[q] = v[order[q]];
+            }
+            return new Basis(directions, variances);
+        }
     }
 
     private static double[] mean(List<double[]> rows, int c) {

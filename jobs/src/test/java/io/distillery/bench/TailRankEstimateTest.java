@@ -76,6 +76,43 @@ class TailRankEstimateTest {
     }
 
     @Test
+    void basisHoldsUnitEigenvectorsOfTheCovarianceLargestFirst() {
+        Random rnd = new Random(5);
+        int n = 12;
+        double[][] x = new double[n][n];
+        for (double[] row : x) {
+            for (int j = 0; j < n; j++) {
+                row[j] = rnd.nextGaussian();
+            }
+        }
+        double[][] cov = new double[n][n];  // x^T x: symmetric, positive definite
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                for (double[] row : x) {
+                    cov[a][b] += row[a] * row[b];
+                }
+            }
+        }
+        TailRankEstimate.Basis basis = TailRankEstimate.Basis.of(cov);
+        for (int q = 0; q < n; q++) {
+            double[] u = basis.directions()[q];
+            double norm = 0;
+            for (int a = 0; a < n; a++) {
+                double cu = 0;
+                for (int b = 0; b < n; b++) {
+                    cu += cov[a][b] * u[b];
+                }
+                assertEquals(basis.variances()[q] * u[a], cu, 1e-8, "C u = lambda u, direction " + q);
+                norm += u[a] * u[a];
+            }
+            assertEquals(1.0, norm, 1e-10);
+            if (q > 0) {
+                assertTrue(basis.variances()[q] <= basis.variances()[q - 1]);
+            }
+        }
+    }
+
+    @Test
     void ranksOutsideTheClassCountAndOneParityOnlyAreRejected() {
         Map<Long, float[]> logits = rankOneLogits(10, 2);
         assertThrows(IllegalArgumentException.class, () -> TailRankEstimate.measure(logits, 3, List.of(C + 1)));
