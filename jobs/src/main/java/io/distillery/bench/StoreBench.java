@@ -2,16 +2,12 @@ package io.distillery.bench;
 
 import io.distillery.config.ConfigLoader;
 import io.distillery.config.DistilleryConfig;
-import io.distillery.config.DistilleryException;
-import io.distillery.config.LayerSpec;
 import io.distillery.config.MissingMass;
-import io.distillery.config.ModelSpec;
 import io.distillery.config.Precision;
 import io.distillery.jobs.JobContext;
 import io.distillery.jobs.SoftTargetsJob;
 import io.distillery.loss.SoftmaxMath;
 import io.distillery.model.ModelArtifact;
-import io.distillery.model.ModelFactory;
 import io.distillery.provenance.Provenance;
 import io.distillery.provenance.Versions;
 import io.distillery.store.ArtifactFiles;
@@ -24,14 +20,7 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 /**
@@ -68,8 +56,8 @@ import java.util.stream.Stream;
  *   {@code -log(1 - dropped mass)}), at T = 1 and T = 4; and the mean teacher probability outside the kept
  *   classes.</li>
  * </ul>
- * <b>Data sets.</b> (1) Synthetic, 1,000 classes: class prototypes {@code A u_c} with {@code u_c ~ N(0, I_16)}
- * and a random {@code A} (64 x 16), so classes lie on a 16-dimensional manifold in 64 dimensions and have graded
+ * <b>Data sets</b> (made by {@link StoreBenchTeachers}). (1) Synthetic, 1,000 classes: class prototypes
+ * {@code A u_c} with {@code u_c ~ N(0, I_16)} and a random {@code A} (64 x 16), so classes lie on a 16-dimensional manifold in 64 dimensions and have graded
  * similarities like real categories; rows are {@code prototype + N(0, sigma^2 I)}. sigma is set so that the
  * Bayes-optimal classifier (nearest prototype, for equiprobable classes and isotropic noise) is right 80% of the
  * time, about the top-1 accuracy of a good ImageNet classifier: the task is as hard as a real 1,000-class problem,
@@ -169,10 +157,11 @@ public final class StoreBench {
         try {
             work = o.workDir != null ? o.workDir : Files.createTempDirectory("distillery-store-bench").toFile();
             work.mkdirs();
-            synthetic();
+            StoreBenchTeachers teachers = new StoreBenchTeachers(spark, o, work);
+            measure(teachers.synthetic());
             String fm = fashionMnistPath();
             if (fm != null) {
-                fashionMnist(fm);
+                measure(teachers.fashionMnist(fm));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -196,146 +185,15 @@ public final class StoreBench {
         return null;
     }
 
-    // ------------------------------------------------------------------------------------------------- data sets
-
-    private void synthetic() {
-        int c = o.classes;
-        int d = o.inputWidth;
-        Random rnd = new Random(o.seed);
-        double[][] a = new double[d][o.latent];
-        for (double[] row : a) {
-            for (int j = 0; j < o.latent; j++) {
-                row[j] = rnd.nextGaussian() / Math.sqrt(o.latent);
-            }
-        }
-        double[][] proto = new double[c][d];
-        for (int k = 0; k < c; k++) {
-            double[] u = new double[o.latent];
-            for (int j = 0; j < o.latent; j++) {
-                u[j] = rnd.nextGaussian();
-            }
-            for (int i = 0; i < d; i++) {
-                double s = 0;
-                for (int j = 0; j < o.latent; j++) {
-                    s += a[i][j] * u[j];
-                }
-                proto[k][i] = s;
-            }
-        }
-        double nearest = SyntheticPrototypes.medianNearestDistance(proto);
-        double sigma = o.noise > 0 ? o.noise * nearest
-                : SyntheticPrototypes.sigmaForBayesAccuracy(proto, o.bayesAccuracy, rnd);
-        double bayes = SyntheticPrototypes.nearestPrototypeAccuracy(proto, sigma, new Random(o.seed + 2), 5000);
-        int n = Math.max(o.teacherRows, o.rows);
-        float[] x = new float[n * d];
-        int[] y = new int[n];
-        for (int r = 0; r < n; r++) {
-            y[r] = rnd.nextInt(c);
-            for (int i = 0; i < d; i++) {
-                x[r * d + i] = (float) (proto[y[r]][i] + sigma * rnd.nextGaussian());
-            }
-        }
-        String name = "synthetic-" + c;
-        MultiLayerNetwork teacher = teacherNet(d, c, List.of(o.hidden), 0);
-        fit(teacher, x, y, n, d, c, o.teacherEpochs);
-        String input = new File(work, name + "-input").getAbsolutePath();
-        StructType schema = new StructType()
-                .add(SoftTargetSchema.ID, DataTypes.LongType, false)
-                .add(SoftTargetSchema.LABEL, DataTypes.IntegerType, false)
-                .add(SoftTargetSchema.FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        List<Row> rows = new ArrayList<>(o.rows);
-        for (int r = 0; r < o.rows; r++) {
-            float[] f = new float[d];
-            System.arraycopy(x, r * d, f, 0, d);
-            rows.add(RowFactory.create((long) r, y[r], f));
-        }
-        spark.createDataFrame(rows, schema).repartition(2).write().parquet(input);
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("model", Bench.shape(teacher) + " MLP, Adam 1e-3, batch 256, " + o.teacherEpochs + " epochs on " + n
-                + " rows");
-        t.put("data", String.format(Locale.ROOT, "prototypes on a %d-d manifold in %d-d, noise sigma %.3f (%.2f x "
-                + "median nearest-prototype distance); Bayes-optimal accuracy %.3f", o.latent, d, sigma,
-                sigma / nearest, bayes));
-        measure(name, input, teacher, c, d, t);
-    }
-
-    private void fashionMnist(String path) {
-        List<Row> all = spark.read().option("pathGlobFilter", "*.parquet").parquet(path)
-                .select(SoftTargetSchema.ID, SoftTargetSchema.LABEL, SoftTargetSchema.FEATURES)
-                .orderBy(SoftTargetSchema.ID).limit(Math.max(o.fashionRows, o.fashionTeacherRows)).collectAsList();
-        if (all.isEmpty()) {
-            throw new DistilleryException("Fashion-MNIST data " + path + " has no rows.");
-        }
-        int d = all.get(0).getList(2).size();
-        int c = 10;
-        int n = all.size();
-        float[] x = new float[n * d];
-        int[] y = new int[n];
-        for (int r = 0; r < n; r++) {
-            List<Float> f = all.get(r).getList(2);
-            for (int i = 0; i < d; i++) {
-                x[r * d + i] = f.get(i);
-            }
-            y[r] = all.get(r).getInt(1);
-        }
-        MultiLayerNetwork teacher = teacherNet(d, c, List.of(512, 512), 0.2);
-        fit(teacher, x, y, n, d, c, o.fashionTeacherEpochs);
-        String input = new File(work, "fashion-mnist-input").getAbsolutePath();
-        spark.createDataFrame(all.subList(0, Math.min(o.fashionRows, n)), spark.read().parquet(path)
-                        .select(SoftTargetSchema.ID, SoftTargetSchema.LABEL, SoftTargetSchema.FEATURES).schema())
-                .repartition(2).write().parquet(input);
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("model", Bench.shape(teacher) + " MLP, dropout 0.2, Adam 1e-3, batch 256, " + o.fashionTeacherEpochs
-                + " epochs on " + n + " rows of " + path);
-        measure("fashion-mnist", input, teacher, c, d, t);
-    }
-
-    private MultiLayerNetwork teacherNet(int width, int classes, List<Integer> hidden, double dropout) {
-        List<LayerSpec> layers = new ArrayList<>();
-        for (int i = 0; i < hidden.size(); i++) {
-            layers.add(new LayerSpec("dense", "hidden" + (i + 1), hidden.get(i), 2, 1, "relu", i == 0 ? dropout : 0));
-        }
-        return ModelFactory.build(new ModelSpec(layers, "adam", 1e-3, 0, 0, 0), width, List.of(), classes,
-                new LossMCXENT(), o.seed);
-    }
-
-    /** Plain minibatch training on the driver (the teacher is the bench's fixture, not what it measures). */
-    private void fit(MultiLayerNetwork net, float[] x, int[] y, int n, int d, int c, int epochs) {
-        int batch = 256;
-        Random rnd = new Random(o.seed + 1);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int e = 0; e < epochs; e++) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            long t0 = System.nanoTime();
-            for (int s = 0; s < n; s += batch) {
-                int m = Math.min(batch, n - s);
-                float[] bx = new float[m * d];
-                float[] by = new float[m * c];
-                for (int r = 0; r < m; r++) {
-                    System.arraycopy(x, order[s + r] * d, bx, r * d, d);
-                    by[r * c + y[order[s + r]]] = 1f;
-                }
-                net.fit(new DataSet(Nd4j.create(bx, new long[] {m, d}, 'c'), Nd4j.create(by, new long[] {m, c}, 'c')));
-            }
-            LOG.info(String.format(Locale.ROOT, "bench store: teacher epoch %d/%d, %.1f s, loss %.4f", e + 1, epochs,
-                    (System.nanoTime() - t0) / 1e9, net.score()));
-        }
-    }
-
     // ----------------------------------------------------------------------------------------------- measurement
 
-    private void measure(String name, String input, MultiLayerNetwork net, int classes, int width,
-                         Map<String, Object> teacherFacts) {
+    private void measure(StoreBenchTeachers.Fixture f) {
+        String name = f.name();
+        int classes = f.classes();
+        Map<String, Object> teacherFacts = f.facts();
+        String input = f.input();
         String teacherDir = new File(work, name + "-teacher").getAbsolutePath();
-        ModelArtifact.save(files, net, teacherDir, new Provenance("bench", Instant.now().toString(),
+        ModelArtifact.save(files, f.teacher(), teacherDir, new Provenance("bench", Instant.now().toString(),
                 Versions.current(), o.seed, "{}", List.of(), Map.of()), true);
 
         String dense = store(name, input, teacherDir, classes, 0, Precision.FLOAT32);
