@@ -58,7 +58,8 @@ import java.util.stream.Stream;
  * </ul>
  * <b>Data sets</b> (made by {@link StoreBenchTeachers}). (1) Synthetic, 1,000 classes: class prototypes
  * {@code A u_c} with {@code u_c ~ N(0, I_16)} and a random {@code A} (64 x 16), so classes lie on a
- * 16-dimensional manifold in 64 dimensions and have graded similarities like real categories; rows are {@code prototype + N(0, sigma^2 I)}. sigma is set so that the
+ * 16-dimensional manifold in 64 dimensions and have graded similarities like real categories; rows are
+ * {@code prototype + N(0, sigma^2 I)}. sigma is set so that the
  * Bayes-optimal classifier (nearest prototype, for equiprobable classes and isotropic noise) is right 80% of the
  * time, about the top-1 accuracy of a good ImageNet classifier: the task is as hard as a real 1,000-class problem,
  * and the setting refers to the problem's difficulty, not to the store's figures. The teacher is a 64-512-1000 ReLU
