@@ -99,6 +99,10 @@ done
   echo
   "$DISTILL" summarize --reference alone "${mlp[@]}"
   echo
+  echo "### MLP student 784-32-10: the same runs against KD, to see what each term adds to it (seeds ${SEED_LIST[*]})"
+  echo
+  "$DISTILL" summarize --reference kd "${mlp[@]}"
+  echo
   echo "### Convolutional student: attention transfer against the same student alone and with KD (seeds ${SEED_LIST[*]})"
   echo
   "$DISTILL" summarize --reference conv-alone "${conv[@]}"
