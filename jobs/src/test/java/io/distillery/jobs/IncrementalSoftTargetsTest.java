@@ -37,11 +37,8 @@ class IncrementalSoftTargetsTest {
     @Test
     void addsOnlyTheMissingDatesAndKeepsTheStoredOnes(@TempDir Path dir) throws IOException {
         Path input = dir.resolve("by-date");
-        writeDays(input, List.of(0, 1));
         List<String> o = overrides(dir, input);
-        assertEquals(0, Cli.run(Cli.args("train-teacher", Cli.offlineConf(), o)).exit());
-        assertEquals(0, Cli.run(Cli.args("soft-targets", Cli.offlineConf(), o)).exit());
-        Path store = dir.resolve("run/soft-targets");
+        Path store = storeOfTheFirstTwoDays(dir, input, o);
         assertEquals(List.of("date=2026-11-25", "date=2026-11-26"), partitions(store));
         assertEquals(Set.of("date=2026-11-25", "date=2026-11-26"), storedHashes(store).keySet());
         Map<String, String> before = Cli.snapshot(store.resolve("date=2026-11-25"));
@@ -65,11 +62,8 @@ class IncrementalSoftTargetsTest {
     @Test
     void refusesAStoreWhoseStoredDateChangedOrThatAnotherTeacherMade(@TempDir Path dir) throws IOException {
         Path input = dir.resolve("by-date");
-        writeDays(input, List.of(0, 1));
         List<String> o = overrides(dir, input);
-        assertEquals(0, Cli.run(Cli.args("train-teacher", Cli.offlineConf(), o)).exit());
-        assertEquals(0, Cli.run(Cli.args("soft-targets", Cli.offlineConf(), o)).exit());
-        Path store = dir.resolve("run/soft-targets");
+        Path store = storeOfTheFirstTwoDays(dir, input, o);
         Map<String, String> stored = Cli.snapshot(store);
 
         // Another teacher (another seed) at another path.
@@ -127,6 +121,14 @@ class IncrementalSoftTargetsTest {
 
     private static List<String> partitions(Path store) {
         return PartitionDirs.list(io.distillery.store.ArtifactFiles.local(), store.toString(), List.of("date"));
+    }
+
+    /** Writes the first two days under {@code input}, trains a teacher and makes the store; returns its path. */
+    private static Path storeOfTheFirstTwoDays(Path dir, Path input, List<String> overrides) throws IOException {
+        writeDays(input, List.of(0, 1));
+        assertEquals(0, Cli.run(Cli.args("train-teacher", Cli.offlineConf(), overrides)).exit());
+        assertEquals(0, Cli.run(Cli.args("soft-targets", Cli.offlineConf(), overrides)).exit());
+        return dir.resolve("run/soft-targets");
     }
 
     private static Map<String, String> storedHashes(Path store) throws IOException {

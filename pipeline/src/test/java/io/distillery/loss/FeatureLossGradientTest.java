@@ -15,8 +15,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Analytic gradients of the feature- and relation-based losses against central differences of the summed
@@ -97,17 +95,8 @@ class FeatureLossGradientTest {
             for (int j = 0; j < z[i].length; j++) {
                 double numeric = (-at(total, z, i, j, 2 * EPS) + 8 * at(total, z, i, j, EPS)
                         - 8 * at(total, z, i, j, -EPS) + at(total, z, i, j, -2 * EPS)) / (12 * EPS);
-                double a = analytic.getDouble(i, j);
-                assertTrue(Double.isFinite(a), what + ": gradient not finite at " + i + "," + j);
-                double absError = Math.abs(a - numeric);
-                if (absError < MIN_ABS_ERROR) {
-                    continue;
-                }
-                double rel = absError / (Math.abs(a) + Math.abs(numeric));
-                if (rel >= MAX_REL_ERROR) {
-                    fail(what + ": at [" + i + "," + j + "] analytic " + a + " vs numeric " + numeric
-                            + " (relative error " + rel + ")");
-                }
+                LossTestData.checkGradientEntry(what, i, j, analytic.getDouble(i, j), numeric, MIN_ABS_ERROR,
+                        MAX_REL_ERROR);
             }
         }
     }

@@ -16,7 +16,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Analytic gradients of every {@link LossTerm}, and of a {@link CompositeLoss} of several terms with a mask, against
@@ -118,18 +117,8 @@ class LossTermGradientTest {
                 double fPlus = scoreArray.apply(plus).sumNumber().doubleValue();
                 double fMinus = scoreArray.apply(minus).sumNumber().doubleValue();
                 double numeric = (fPlus - fMinus) / (2 * EPS);
-                double a = analytic.getDouble(i, j);
-                assertTrue(Double.isFinite(a), what + ": gradient not finite at " + i + "," + j);
-                double absError = Math.abs(a - numeric);
-                if (absError < MIN_ABS_ERROR) {
-                    continue;
-                }
-                double rel = absError / (Math.abs(a) + Math.abs(numeric));
-                worst = Math.max(worst, rel);
-                if (rel >= MAX_REL_ERROR) {
-                    fail(what + ": at [" + i + "," + j + "] analytic " + a + " vs numeric " + numeric
-                            + " (relative error " + rel + ")");
-                }
+                worst = Math.max(worst, LossTestData.checkGradientEntry(what, i, j, analytic.getDouble(i, j), numeric,
+                        MIN_ABS_ERROR, MAX_REL_ERROR));
             }
         }
         assertTrue(worst < MAX_REL_ERROR);

@@ -46,4 +46,25 @@ final class LossTestData {
         }
         return c;
     }
+
+    /**
+     * Compares one gradient entry with its finite-difference estimate: fails naming the entry when the relative
+     * error reaches {@code maxRel} (differences below {@code minAbs}, at the level of the estimate's rounding noise,
+     * pass), and returns the relative error (0 for those).
+     */
+    static double checkGradientEntry(String what, int i, int j, double analytic, double numeric, double minAbs,
+                                     double maxRel) {
+        org.junit.jupiter.api.Assertions.assertTrue(Double.isFinite(analytic),
+                what + ": gradient not finite at " + i + "," + j);
+        double absError = Math.abs(analytic - numeric);
+        if (absError < minAbs) {
+            return 0;
+        }
+        double rel = absError / (Math.abs(analytic) + Math.abs(numeric));
+        if (rel >= maxRel) {
+            org.junit.jupiter.api.Assertions.fail(what + ": at [" + i + "," + j + "] analytic " + analytic
+                    + " vs numeric " + numeric + " (relative error " + rel + ")");
+        }
+        return rel;
+    }
 }
