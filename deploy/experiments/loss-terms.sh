@@ -106,4 +106,8 @@ done
   echo "### Convolutional student: attention transfer against the same student alone and with KD (seeds ${SEED_LIST[*]})"
   echo
   "$DISTILL" summarize --reference conv-alone "${conv[@]}"
+  echo
+  echo "### Convolutional student: the same runs against KD (seeds ${SEED_LIST[*]})"
+  echo
+  "$DISTILL" summarize --reference conv-kd "${conv[@]}"
 } | tee "$RUN_DIR/results.md"
