@@ -83,6 +83,10 @@ final class TailRankEstimate {
     /** Kept classes exact; the others from the basis, shifted to hold the row's true missing mass at T = 1. */
     static float[] rebuild(float[] z, int k, double[] mean, double[][] basis) {
         int c = z.length;
+        TopKLogits.Kept kept = TopKLogits.select(z, k);
+        if (kept.indices().length == c) {  // every class kept: nothing to rebuild
+            return z.clone();
+        }
         double[] x = centred(z);
         double[] shape = mean.clone();
         for (double[] u : basis) {
@@ -95,16 +99,11 @@ final class TailRankEstimate {
                 shape[j] += a * u[j];
             }
         }
-        TopKLogits.Kept kept = TopKLogits.select(z, k);
         boolean[] isKept = new boolean[c];
         for (int i : kept.indices()) {
             isKept[i] = true;
         }
         float[] rebuilt = new float[c];
-        if (kept.indices().length == c) {
-            System.arraycopy(z, 0, rebuilt, 0, c);
-            return rebuilt;
-        }
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < c; j++) {
             if (!isKept[j]) {

@@ -18,7 +18,7 @@ public final class HostArrays {
     /** The rows of a matrix (any order, view or not) as doubles. */
     public static double[][] doubleRows(INDArray m) {
         int[] shape = matrixShape(m);
-        double[] flat = m.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] flat = contiguous(m, DataType.DOUBLE).data().asDouble();
         double[][] rows = new double[shape[0]][shape[1]];
         for (int i = 0; i < shape[0]; i++) {
             System.arraycopy(flat, i * shape[1], rows[i], 0, shape[1]);
@@ -29,7 +29,7 @@ public final class HostArrays {
     /** The rows of a matrix (any order, view or not) as floats. */
     public static float[][] floatRows(INDArray m) {
         int[] shape = matrixShape(m);
-        float[] flat = m.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] flat = contiguous(m, DataType.FLOAT).data().asFloat();
         float[][] rows = new float[shape[0]][shape[1]];
         for (int i = 0; i < shape[0]; i++) {
             System.arraycopy(flat, i * shape[1], rows[i], 0, shape[1]);
@@ -49,6 +49,16 @@ public final class HostArrays {
             System.arraycopy(rows[i], 0, flat, i * width, width);
         }
         return Nd4j.create(flat, new long[]{rows.length, width}, 'c').castTo(type);
+    }
+
+    /**
+     * {@code m} as {@code type} in a buffer that holds exactly its values in row-major order: copied at most once
+     * (a cast already makes a fresh array; a second {@code dup} only when that array is not row-major and whole).
+     */
+    private static INDArray contiguous(INDArray m, DataType type) {
+        INDArray x = m.dataType() == type ? m : m.castTo(type);
+        boolean whole = x.ordering() == 'c' && !x.isView() && x.offset() == 0 && x.data().length() == x.length();
+        return whole ? x : x.dup('c');
     }
 
     private static int[] matrixShape(INDArray m) {
