@@ -10,7 +10,14 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +33,10 @@ import java.util.Optional;
 public final class Checkpoints {
     static final int KEEP = 2;
     private static final String PREFIX = "epoch-";
+    private static final String STATE_PREFIX = "round-";
+    private static final String STATE_FILE = "state.bin";
+    /** "DST1": the first version of the state format. */
+    private static final int STATE_MAGIC = 0x44535431;
 
     private final ArtifactFiles files;
     private final String dir;
@@ -37,6 +48,116 @@ public final class Checkpoints {
 
     public String dir() {
         return dir;
+    }
+
+    /**
+     * Saves a whole {@link TrainingState} (every trainable model, every frozen snapshot, the counters) in
+     * {@code <dir>/round-NNNNNNNNNN/state.bin} with its provenance, and prunes older state checkpoints.
+     */
+    public void save(TrainingState state, Provenance provenance) {
+        String target = dir + "/" + String.format("%s%010d", STATE_PREFIX, state.round());
+        try (AtomicOutput out = AtomicOutput.begin(files, target, true)) {
+            try (DataOutputStream data = new DataOutputStream(new BufferedOutputStream(
+                    files.fs(target).create(new Path(out.path(), STATE_FILE), true)))) {
+                writeState(state, data);
+            }
+            files.writeProvenance(out.path(), provenance.withFact("epoch", Integer.toString(state.epoch()))
+                    .withFact("round", Long.toString(state.round())));
+            out.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write checkpoint " + target, e);
+        }
+        List<Long> rounds = committedRounds();
+        for (int i = 0; i < rounds.size() - KEEP; i++) {
+            files.delete(dir + "/" + String.format("%s%010d", STATE_PREFIX, rounds.get(i)));
+        }
+    }
+
+    /** The state of the latest committed checkpoint, if any. */
+    public Optional<TrainingState> latest() {
+        List<Long> rounds = committedRounds();
+        if (rounds.isEmpty()) {
+            return Optional.empty();
+        }
+        String path = dir + "/" + String.format("%s%010d", STATE_PREFIX, rounds.get(rounds.size() - 1)) + "/"
+                + STATE_FILE;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                new ByteArrayInputStream(files.readBytes(path))))) {
+            return Optional.of(readState(in));
+        } catch (IOException e) {
+            throw new io.distillery.config.DistilleryException("Checkpoint " + path + " cannot be read ("
+                    + e.getMessage() + "); remove " + dir + " to start over.", e);
+        }
+    }
+
+    private static void writeState(TrainingState s, DataOutputStream out) throws IOException {
+        out.writeInt(STATE_MAGIC);
+        out.writeLong(s.round());
+        out.writeInt(s.epoch());
+        out.writeInt(s.roundInEpoch());
+        out.writeInt(s.exchanges());
+        out.writeInt(s.metrics().size());
+        for (Map.Entry<String, Double> m : s.metrics().entrySet()) {
+            out.writeUTF(m.getKey());
+            out.writeDouble(m.getValue());
+        }
+        out.writeInt(s.trainable().size());
+        for (Map.Entry<String, ModelState> m : s.trainable().entrySet()) {
+            out.writeUTF(m.getKey());
+            m.getValue().write(out);
+        }
+        out.writeInt(s.frozen().size());
+        for (Map.Entry<String, TrainingState.Snapshot> f : s.frozen().entrySet()) {
+            out.writeUTF(f.getKey());
+            out.writeUTF(f.getValue().source());
+            out.writeLong(f.getValue().round());
+            f.getValue().state().write(out);
+        }
+    }
+
+    private static TrainingState readState(DataInputStream in) throws IOException {
+        if (in.readInt() != STATE_MAGIC) {
+            throw new IOException("not a Distillery training state");
+        }
+        long round = in.readLong();
+        int epoch = in.readInt();
+        int roundInEpoch = in.readInt();
+        int exchanges = in.readInt();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            metrics.put(in.readUTF(), in.readDouble());
+        }
+        Map<String, ModelState> trainable = new LinkedHashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            trainable.put(in.readUTF(), ModelState.read(in));
+        }
+        Map<String, TrainingState.Snapshot> frozen = new LinkedHashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            String name = in.readUTF();
+            frozen.put(name, new TrainingState.Snapshot(in.readUTF(), in.readLong(), ModelState.read(in)));
+        }
+        TrainingState state = new TrainingState(trainable, frozen, round, epoch, roundInEpoch, exchanges);
+        metrics.forEach(state::putMetric);
+        return state;
+    }
+
+    private List<Long> committedRounds() {
+        List<Long> rounds = new ArrayList<>();
+        if (!files.exists(dir)) {
+            return rounds;
+        }
+        try {
+            for (FileStatus s : files.fs(dir).listStatus(new Path(dir))) {
+                String name = s.getPath().getName();
+                if (s.isDirectory() && name.startsWith(STATE_PREFIX) && files.isCommitted(s.getPath().toString())) {
+                    rounds.add(Long.parseLong(name.substring(STATE_PREFIX.length())));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        rounds.sort(Long::compare);
+        return rounds;
     }
 
     /** Saves the state after {@code epoch} (0-based) and prunes older checkpoints. */

@@ -1,25 +1,21 @@
 package io.distillery.train;
 
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
 
 /**
- * Everything that moves between the driver and the workers in a round: flat parameters, flat updater state (Adam's
- * moments, so that averaging keeps the optimiser consistent) and the iteration count (Adam's bias correction).
- * Plain float arrays, so it broadcasts without ND4J's Kryo registrations. A class, not a record: Spark's Kryo
- * cannot serialize records.
- *
- * <p>Works for a {@link MultiLayerNetwork} (every plain run) and for a {@link ComputationGraph} (the training graph
- * of a run with feature terms, {@code io.distillery.model.TrainingGraph}): both keep their parameters and their
- * updater state in one flat view each; only where the iteration count lives differs.
+ * Everything of one model that moves between the driver and the workers in a round: flat parameters, flat updater
+ * state (Adam's moments, so that averaging keeps the optimiser consistent) and the iteration count (Adam's bias
+ * correction). Plain float arrays, so it broadcasts without ND4J's Kryo registrations. A class, not a record:
+ * Spark's Kryo cannot serialize records. Immutable by convention: nobody writes into the arrays it returns.
  */
 public final class ModelState implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final float[] params;
     private final float[] updater;
@@ -32,10 +28,20 @@ public final class ModelState implements Serializable {
     }
 
     /** A copy of the network's current state. */
-    public static ModelState of(Model model) {
-        INDArray u = updaterView(model);
-        return new ModelState(model.params().dup().data().asFloat(),
-                u == null ? new float[0] : u.dup().data().asFloat(), iteration(model));
+    public static ModelState of(Network net) {
+        INDArray u = net.updaterState();
+        return new ModelState(net.params().dup().data().asFloat(),
+                u == null ? new float[0] : u.dup().data().asFloat(), net.iteration());
+    }
+
+    /** The old trainer's entry point (removed with it). */
+    public static ModelState of(org.deeplearning4j.nn.api.Model model) {
+        return of(Network.of(model));
+    }
+
+    /** The old trainer's entry point (removed with it). */
+    public void applyTo(org.deeplearning4j.nn.api.Model model) {
+        applyTo(Network.of(model));
     }
 
     public float[] params() {
@@ -50,30 +56,62 @@ public final class ModelState implements Serializable {
         return iteration;
     }
 
-    /** Overwrites the network's parameters, updater state and iteration count with this state. */
-    public void applyTo(Model model) {
-        model.setParams(Nd4j.create(params, new long[]{1, params.length}, 'c').castTo(model.params().dataType()));
+    /** Size of the arrays in bytes, for the log's account of what a round or an exchange moves. */
+    public long bytes() {
+        return 4L * (params.length + updater.length);
+    }
+
+    /** The same parameters without the updater state: what a frozen snapshot needs for inference. */
+    public ModelState withoutUpdater() {
+        return new ModelState(params, new float[0], iteration);
+    }
+
+    /** Overwrites the network's parameters, updater state (when this state has one) and iteration count. */
+    public void applyTo(Network net) {
+        INDArray p = net.params();
+        if (p.length() != params.length) {
+            throw new IllegalArgumentException("state has " + params.length + " parameters, the network "
+                    + p.length());
+        }
+        net.model().setParams(Nd4j.create(params, new long[]{1, params.length}, 'c').castTo(p.dataType()));
         if (updater.length > 0) {
-            INDArray view = updaterView(model);
+            INDArray view = net.updaterState();
             view.assign(Nd4j.create(updater, new long[]{1, updater.length}, 'c').castTo(view.dataType()));
         }
-        if (model instanceof ComputationGraph g) {
-            g.getConfiguration().setIterationCount(iteration);
-        } else {
-            ((MultiLayerNetwork) model).setIterationCount(iteration);
+        net.setIteration(iteration);
+    }
+
+    /** Writes this state in a plain binary form (for checkpoints). */
+    void write(DataOutputStream out) throws IOException {
+        out.writeInt(iteration);
+        writeFloats(out, params);
+        writeFloats(out, updater);
+    }
+
+    /** Reads a state written by {@link #write}. */
+    static ModelState read(DataInputStream in) throws IOException {
+        int iteration = in.readInt();
+        float[] p = readFloats(in);
+        float[] u = readFloats(in);
+        return new ModelState(p, u, iteration);
+    }
+
+    private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+        out.writeInt(values.length);
+        for (float v : values) {
+            out.writeFloat(v);
         }
     }
 
-    private static INDArray updaterView(Model model) {
-        if (model instanceof ComputationGraph g) {
-            return g.getUpdater() == null ? null : g.getUpdater().getStateViewArray();
+    private static float[] readFloats(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            throw new IOException("negative array length " + n);
         }
-        MultiLayerNetwork net = (MultiLayerNetwork) model;
-        return net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
-    }
-
-    static int iteration(Model model) {
-        return model instanceof ComputationGraph g ? g.getIterationCount()
-                : ((MultiLayerNetwork) model).getIterationCount();
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = in.readFloat();
+        }
+        return values;
     }
 }

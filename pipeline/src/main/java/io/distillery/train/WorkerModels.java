@@ -1,24 +1,20 @@
 package io.distillery.train;
 
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Executor-side cache of worker networks, one per (training run, partition), so that a round does not rebuild and
- * re-initialise a network from its JSON configuration: it only overwrites the parameters. A miss (a new executor,
- * a retried task) rebuilds the network, so the cache is an optimisation, never a source of truth.
+ * Executor-side cache of worker networks, one per (training run, partition, model), so that a round does not
+ * rebuild and re-initialise a network from its JSON configuration: it only overwrites the parameters. Frozen
+ * snapshots are cached the same way and keep the round they were taken at, so their parameters are copied in once
+ * per exchange, not once per round. A miss (a new executor, a retried task) rebuilds the network, so the cache is an
+ * optimisation, never a source of truth. Per partition, because a DL4J network is not safe for two tasks at once.
  */
 final class WorkerModels {
-    private static final int MAX_ENTRIES = 64;
-    private static final Map<String, Model> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final int MAX_ENTRIES = 128;
+    private static final Map<String, Entry> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Model> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
             return size() > MAX_ENTRIES;
         }
     };
@@ -26,38 +22,56 @@ final class WorkerModels {
     private WorkerModels() {
     }
 
-    /**
-     * @param graph whether {@code configurationJson} is a {@link ComputationGraphConfiguration} (else a
-     *              {@link MultiLayerConfiguration})
-     */
-    static Model get(String trainingId, int partition, String configurationJson, boolean graph) {
-        String key = trainingId + "/" + partition;
+    /** The worker's network of trainable model {@code model}; its parameters are whatever the last round left. */
+    static Network trainable(String trainingId, int partition, String model, Network.Blueprint blueprint) {
+        return entry(trainingId + "/" + partition + "/trainable/" + model, blueprint).net;
+    }
+
+    /** Snapshot {@code name} as a network holding the snapshot's parameters. */
+    static Network frozen(String trainingId, int partition, String name, TrainingState.Snapshot snapshot,
+                          Network.Blueprint blueprint) {
+        Entry e = entry(trainingId + "/" + partition + "/frozen/" + name, blueprint);
+        if (e.snapshotRound != snapshot.round() || !snapshot.source().equals(e.snapshotSource)) {
+            snapshot.state().applyTo(e.net);
+            e.snapshotRound = snapshot.round();
+            e.snapshotSource = snapshot.source();
+        }
+        return e.net;
+    }
+
+    private static Entry entry(String key, Network.Blueprint blueprint) {
         synchronized (CACHE) {
-            Model net = CACHE.get(key);
-            if (net != null) {
-                return net;
+            Entry e = CACHE.get(key);
+            if (e != null) {
+                return e;
             }
         }
-        Model net;
-        if (graph) {
-            ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configurationJson));
-            g.init();
-            net = g;
-        } else {
-            MultiLayerNetwork m = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configurationJson));
-            m.init();
-            net = m;
-        }
+        Entry e = new Entry(blueprint.build());
         synchronized (CACHE) {
-            CACHE.put(key, net);
+            CACHE.put(key, e);
         }
-        return net;
+        return e;
+    }
+
+    /** The old round function's cache entry (removed with it). */
+    static org.deeplearning4j.nn.api.Model get(String trainingId, int partition, String json, boolean graph) {
+        return trainable(trainingId, partition, "", new Network.Blueprint(json, graph)).model();
     }
 
     /** Drops the networks of a finished training run (in local mode the driver is the executor). */
     static void release(String trainingId) {
         synchronized (CACHE) {
             CACHE.keySet().removeIf(k -> k.startsWith(trainingId + "/"));
+        }
+    }
+
+    private static final class Entry {
+        final Network net;
+        long snapshotRound = -1;
+        String snapshotSource;
+
+        Entry(Network net) {
+            this.net = net;
         }
     }
 }

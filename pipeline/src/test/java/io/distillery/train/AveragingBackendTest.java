@@ -41,6 +41,11 @@ class AveragingBackendTest {
         sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     }
 
+    /** Lets another test class build the blobs on its own context. */
+    static void useContext(JavaSparkContext context) {
+        sc = context;
+    }
+
     @AfterAll
     static void stop() {
         spark.stop();
