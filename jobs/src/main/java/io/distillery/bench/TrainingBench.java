@@ -7,12 +7,18 @@ import io.distillery.config.TrainSpec;
 import io.distillery.loss.DistillationLoss;
 import io.distillery.model.ModelFactory;
 import io.distillery.store.SoftTargetSchema;
-import io.distillery.train.AveragingBackend;
-import io.distillery.train.Dl4jParameterAveragingBackend;
+import io.distillery.train.AveragingEngine;
+import io.distillery.train.Dl4jEpochEngine;
+import io.distillery.train.ModelState;
+import io.distillery.train.Network;
+import io.distillery.train.RoundEngine;
+import io.distillery.train.RoundLoop;
+import io.distillery.train.RoundStep;
 import io.distillery.train.RowLabels;
-import io.distillery.train.TrainingBackend;
+import io.distillery.train.TrainedModel;
 import io.distillery.train.TrainingBlock;
 import io.distillery.train.TrainingBlocks;
+import io.distillery.train.TrainingState;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,9 +32,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The training half of {@code distill bench}: {@link AveragingBackend} against the plain
+ * The training half of {@code distill bench}: the round loop on {@link AveragingEngine} against the plain
  * {@code MultiLayerNetwork.fit} loop over the same minibatches ({@link PlainTrainer}), and optionally DL4J's
- * {@link Dl4jParameterAveragingBackend} and a one-round-per-epoch breakdown, for each student shape.
+ * training master ({@link Dl4jEpochEngine}) and a one-round-per-epoch breakdown, for each student shape.
  */
 final class TrainingBench {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingBench.class);
@@ -92,16 +98,19 @@ final class TrainingBench {
         String model = "student " + Bench.shape(oursNet);
         PlainTrainer plain = new PlainTrainer(byPartition, s.cfg.seed(), s.batchSize, s.averagingFrequency);
 
-        try (TrainingBackend ours = new AveragingBackend(s.sc, blocks, spec, s.cfg.seed(), oursNet);
-             TrainingBackend dl4j = s.o.dl4j ? new Dl4jParameterAveragingBackend(s.sc, blocks, spec, s.cfg.seed())
-                     : null;
-             TrainingBackend ours1 = s.o.breakdown
-                     ? new AveragingBackend(s.sc, blocks, oneRound, s.cfg.seed(), oneRoundNet)
+        TrainedModel m = new TrainedModel("student", Network.of(oursNet).blueprint(), new int[]{0, 2 * classes},
+                new int[0]);
+        try (EpochDriver ours = new EpochDriver(new AveragingEngine(s.sc, blocks, List.of(m), RoundStep.FIT,
+                s.cfg.seed(), spec.batchSize(), spec.averagingFrequency()), oursNet);
+             EpochDriver dl4j = s.o.dl4j ? new EpochDriver(new Dl4jEpochEngine(s.sc, blocks, m, s.cfg.seed(),
+                     spec.batchSize(), spec.averagingFrequency()), dl4jNet) : null;
+             EpochDriver ours1 = s.o.breakdown ? new EpochDriver(new AveragingEngine(s.sc, blocks, List.of(m),
+                     RoundStep.FIT, s.cfg.seed(), oneRound.batchSize(), oneRound.averagingFrequency()), oneRoundNet)
                      : null) {
             int epoch = 0;
             for (String setting : s.o.taskThreads) {
                 String t = s.threads.describe(setting);
-                Measurement mOurs = s.report.add(new Measurement("training", "ours: AveragingBackend", model, t,
+                Measurement mOurs = s.report.add(new Measurement("training", "ours: AveragingEngine", model, t,
                         packed));
                 Measurement mPlain = s.report.add(new Measurement("training", "plain: MultiLayerNetwork.fit loop",
                         model, s.threads.describeDefault(), packed));
@@ -113,15 +122,15 @@ final class TrainingBench {
                     boolean warmUp = r == 0;
                     int e = epoch;
                     s.threads.apply(setting);
-                    s.timed(warmUp ? null : mOurs, () -> ours.fitEpoch(oursNet, e));
+                    s.timed(warmUp ? null : mOurs, ours::fitEpoch);
                     if (ours1 != null) {
-                        s.timed(warmUp ? null : mOne, () -> ours1.fitEpoch(oneRoundNet, e));
+                        s.timed(warmUp ? null : mOne, ours1::fitEpoch);
                     }
                     s.threads.restore();
                     s.timed(warmUp ? null : mPlain, () -> plain.fitEpoch(plainNet, e));
                     if (dl4j != null) {
                         s.threads.apply(setting);
-                        s.timed(warmUp ? null : mDl4j, () -> dl4j.fitEpoch(dl4jNet, e));
+                        s.timed(warmUp ? null : mDl4j, dl4j::fitEpoch);
                         s.threads.restore();
                         dropLeakedRdds(blocks);
                     }
@@ -142,6 +151,28 @@ final class TrainingBench {
                     }
                 }
             }
+        }
+    }
+
+    /** One model's round loop advanced an epoch at a time, as the bench times it. */
+    private static final class EpochDriver implements AutoCloseable {
+        private final RoundEngine engine;
+        private TrainingState state;
+
+        EpochDriver(RoundEngine engine, MultiLayerNetwork fresh) {
+            this.engine = engine;
+            this.state = new TrainingState(Map.of("student", ModelState.of(Network.of(fresh))));
+        }
+
+        /** @return the epochs completed */
+        int fitEpoch() {
+            state = new RoundLoop(engine, List.of(), state.epoch() + 1).run(state);
+            return state.epoch();
+        }
+
+        @Override
+        public void close() {
+            engine.close();
         }
     }
 

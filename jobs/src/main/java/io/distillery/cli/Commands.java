@@ -1,6 +1,7 @@
 package io.distillery.cli;
 
 import io.distillery.config.ConfigLoader;
+import io.distillery.jobs.CodistillJob;
 import io.distillery.jobs.DistillJob;
 import io.distillery.jobs.EvaluateJob;
 import io.distillery.jobs.JobContext;
@@ -28,13 +29,12 @@ final class Commands {
         @Override
         protected void run(JobContext ctx) {
             Map<String, Object> metrics = PipelineRun.run(ctx);
-            Map<String, String> paths = new LinkedHashMap<>();
-            paths.put("teacher", ctx.config().teacher().path());
-            paths.put("student", ctx.config().student().path());
-            paths.put("baseline", ctx.config().baselinePath());
+            Map<String, String> paths = EvaluateJob.modelPaths(ctx.config());
             System.out.println();
             System.out.print(Reports.table(metrics, paths));
-            System.out.println("soft-target store: " + ctx.config().softTargets().path());
+            if (ctx.files().exists(ctx.config().softTargets().path())) {
+                System.out.println("soft-target store: " + ctx.config().softTargets().path());
+            }
             System.out.println("metrics:           " + ctx.config().evaluate().path() + "/"
                     + EvaluateJob.METRICS_FILE);
         }
@@ -88,6 +88,21 @@ final class Commands {
         @Override
         protected String stageName() {
             return baseline ? "distill-baseline" : "distill";
+        }
+    }
+
+    @Command(name = "codistill", mixinStandardHelpOptions = true,
+            description = "Train the models of distillery.codistill together (co-distillation, or deep mutual "
+                    + "learning), each learning from the others' stale snapshots; one artifact per model.")
+    static final class Codistill extends StageCommand {
+        @Override
+        protected void run(JobContext ctx) {
+            CodistillJob.run(ctx);
+        }
+
+        @Override
+        protected String stageName() {
+            return "codistill";
         }
     }
 

@@ -16,6 +16,8 @@ import io.distillery.model.TrainingGraph;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.SoftTargetSchema;
 import io.distillery.store.TeacherTargets;
+import io.distillery.train.LabelLayout;
+import io.distillery.train.Network;
 import io.distillery.train.RowLabels;
 import io.distillery.train.TrainingBlock;
 import io.distillery.train.TrainingBlocks;
@@ -82,41 +84,32 @@ public final class DistillJob {
         String output = outputPath(cfg, baseline);
         StageOutput.checkWritable(ctx, output);
         long t0 = System.nanoTime();
-        Objective terms = terms(cfg.distill(), baseline);
-        ILossFunction loss = terms == null ? objective(cfg.distill(), baseline, cfg.data().numClasses())
-                : terms.response();
-        String formula = terms == null ? formula(loss) : terms.formula();
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
                 cfg.distill(), baseline);
-        if (terms != null && !terms.features().isEmpty()) {
-            runGraph(ctx, baseline, name, output, terms, store, storePath, teacher);
-            return;
-        }
-        Dataset<Row> rows = readStore(ctx, storePath, teacher, List.of());
-        Dataset<Row> test = Inputs.test(ctx);
+        RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
+        StudentPlan plan = plan(ctx, baseline, role, store, teacher);
+
+        Dataset<Row> rows = readStore(ctx, storePath, teacher, plan.tapColumns());
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
-        DistillSpec d = cfg.distill();
-        RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
-
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
-                RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher));
-        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
-        MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
-                cfg.seed());
-        LOG.info("{}: {} parameters; loss = {}; labelled fraction {}", name, net.numParams(), formula,
-                d.labelledFraction());
+                plan.rows());
+        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(Inputs.test(ctx), ctx.workers(0), width,
+                RowLabels.oneHot(classes));
+        LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}", name,
+                plan.exported().numParams(), plan.trained().numParams(), plan.layout(), plan.formula(),
+                cfg.distill().labelledFraction());
 
         String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
         Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
         facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
-        facts.put("loss", formula);
-        facts.put("labelled-fraction", Double.toString(d.labelledFraction()));
+        facts.put("loss", plan.formula());
+        facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
-        MultiLayerNetwork trained = Training.train(ctx, name, role, trainBlocks, testBlocks, net, provenance);
+        MultiLayerNetwork trained = Training.trainOne(ctx, name, role, trainBlocks, testBlocks, plan, provenance);
         ModelArtifact.save(ctx.files(), trained, output, provenance, ctx.overwrite());
         Training.checkpoints(ctx, output).clear();
         trainBlocks.unpersist();
@@ -126,17 +119,25 @@ public final class DistillJob {
     }
 
     /**
-     * A student trained as a {@link TrainingGraph}: validate the terms' layers against the student and the store's
-     * taps (shapes from the teacher's configuration), pack the taps as extra label columns, train the graph by
-     * parameter averaging, export the plain student.
+     * The student as it is trained. With feature terms, a {@link TrainingGraph}: the terms' layers validated against
+     * the student and the store's taps (shapes from the teacher's configuration), the taps packed as extra label
+     * ranges (each distinct tap once) and each head reading its tap's range; the plain student is exported from
+     * it. Otherwise the plain student, its labels {@code [one-hot | teacher logits]}.
      */
-    private static void runGraph(JobContext ctx, boolean baseline, String name, String output, Objective terms,
-                                 Provenance store, String storePath, TeacherTargets teacher) {
+    static StudentPlan plan(JobContext ctx, boolean baseline, RoleSpec role, Provenance store,
+                            TeacherTargets teacher) {
         DistilleryConfig cfg = ctx.config();
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
         DistillSpec d = cfg.distill();
-        RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
+        Objective terms = terms(d, baseline);
+        RowLabels response = RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher);
+        if (terms == null || terms.features().isEmpty()) {
+            ILossFunction loss = terms == null ? objective(d, baseline, classes) : terms.response();
+            MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
+                    cfg.seed());
+            return StudentPlan.plain(net, response, terms == null ? formula(loss) : terms.formula());
+        }
         if (role.train().backend().equals("dl4j")) {
             throw new DistilleryException("Key distillery.student.train.backend is 'dl4j', which trains plain "
                     + "networks only; the feature terms in distillery.distill.loss need 'distillery'.");
@@ -144,8 +145,6 @@ public final class DistillJob {
         Map<String, int[]> tapShapes = tapShapes(ctx, store, width);
         ComputationGraphConfiguration graphConf = TrainingGraph.configuration(role.model(), width,
                 cfg.data().inputShape(), classes, terms, tapShapes, cfg.seed());
-
-        // Label columns: [one-hot | teacher logits], then each distinct tap once; each head reads its tap's range.
         List<String> taps = new ArrayList<>();
         for (FeatureTerm t : terms.features()) {
             if (!taps.contains(t.teacherLayer())) {
@@ -153,50 +152,19 @@ public final class DistillJob {
             }
         }
         List<String> tapColumns = taps.stream().map(SoftTargetSchema::tapColumn).toList();
-        int[] tapWidths = new int[taps.size()];
-        Map<String, Integer> tapOffset = new LinkedHashMap<>();
-        int offset = 2 * classes;
-        for (int t = 0; t < taps.size(); t++) {
-            tapWidths[t] = Arrays.stream(tapShapes.get(taps.get(t))).reduce(1, (a, b) -> a * b);
-            tapOffset.put(taps.get(t), offset);
-            offset += tapWidths[t];
+        int[] tapWidths = taps.stream().mapToInt(t -> Arrays.stream(tapShapes.get(t)).reduce(1, (a, b) -> a * b))
+                .toArray();
+        RowLabels rows = RowLabels.withTaps(response, tapColumns, tapWidths, teacher.layout().featurePrecision());
+        List<String[]> outputs = new ArrayList<>();
+        outputs.add(new String[]{LabelLayout.ONE_HOT, LabelLayout.TEACHER});
+        for (FeatureTerm t : terms.features()) {
+            String column = SoftTargetSchema.tapColumn(t.teacherLayer());
+            outputs.add(new String[]{column, column});
         }
-        int[] segments = new int[2 * (1 + terms.features().size())];
-        segments[0] = 0;
-        segments[1] = 2 * classes;
-        for (int k = 0; k < terms.features().size(); k++) {
-            String tap = terms.features().get(k).teacherLayer();
-            segments[2 * k + 2] = tapOffset.get(tap);
-            segments[2 * k + 3] = tapWidths[taps.indexOf(tap)];
-        }
-
-        Dataset<Row> rows = readStore(ctx, storePath, teacher, tapColumns);
-        Dataset<Row> test = Inputs.test(ctx);
-        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
-                RowLabels.withTaps(RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher),
-                        tapColumns, tapWidths, teacher.layout().featurePrecision()));
-        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
         MultiLayerNetwork student = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes,
                 terms.response(), cfg.seed());
         ComputationGraph graph = TrainingGraph.build(graphConf, student);
-        LOG.info("{}: {} parameters ({} while training, with the regressors); loss = {}; labelled fraction {}",
-                name, student.numParams(), graph.numParams(), terms.formula(), d.labelledFraction());
-
-        String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
-        Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
-        facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
-        facts.put("loss", terms.formula());
-        facts.put("labelled-fraction", Double.toString(d.labelledFraction()));
-        Provenance provenance = ctx.provenance(STAGE,
-                List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
-        ComputationGraph trained = Training.trainGraph(ctx, name, role, trainBlocks, testBlocks, graph, segments,
-                student, provenance);
-        MultiLayerNetwork exported = TrainingGraph.export(trained, student);
-        ModelArtifact.save(ctx.files(), exported, output, provenance, ctx.overwrite());
-        Training.checkpoints(ctx, output).clear();
-        trainBlocks.unpersist();
-        testBlocks.unpersist();
-        LOG.info("{}: saved to {} (auxiliary heads and regressors dropped)", name, output);
+        return new StudentPlan(Network.of(graph), student, rows, outputs, tapColumns, terms.formula());
     }
 
     /**
@@ -320,7 +288,7 @@ public final class DistillJob {
      * The training columns (id, label, features, the teacher's columns for the store's layout, the given taps),
      * checked against the layout; a top-k store's values scanned once.
      */
-    private static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher,
+    static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher,
                                           List<String> tapColumns) {
         Dataset<Row> rows;
         try {

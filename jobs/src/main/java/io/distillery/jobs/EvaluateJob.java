@@ -37,12 +37,20 @@ public final class EvaluateJob {
     private EvaluateJob() {
     }
 
-    /** Role name and artifact path of every model the config names, in report order. */
-    static Map<String, String> modelPaths(DistilleryConfig cfg) {
+    /**
+     * Role name and artifact path of every model the config's schemes produce, in report order: the teacher, then
+     * the offline student and baseline, then each co-distilled model by its name.
+     */
+    public static Map<String, String> modelPaths(DistilleryConfig cfg) {
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("teacher", cfg.teacher().path());
-        paths.put("student", cfg.student().path());
-        paths.put("baseline", cfg.baselinePath());
+        if (cfg.schemes().contains("offline")) {
+            paths.put("student", cfg.student().path());
+            paths.put("baseline", cfg.baselinePath());
+        }
+        if (cfg.schemes().contains("codistill")) {
+            paths.putAll(CodistillJob.modelPaths(cfg.codistill()));
+        }
         return paths;
     }
 
@@ -114,6 +122,9 @@ public final class EvaluateJob {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("testData", cfg.data().test());
         document.put("models", report);
+        // Fraction of test rows on which two models predict different classes; between two retrains of one
+        // procedure (seeds s and s') this is its retrain churn.
+        document.put("disagreement", result.disagreement());
         inputs.add(new Provenance.InputRef("test-data", cfg.data().test(),
                 ctx.files().contentHash(cfg.data().test())));
         Provenance provenance = ctx.provenance(STAGE, inputs, Map.of(Fingerprint.FACT, fingerprint(ctx, modelPaths)));
@@ -128,6 +139,8 @@ public final class EvaluateJob {
         for (String name : sizes.keySet()) {
             LOG.info(String.format("evaluate: %-8s accuracy %.4f", name, result.metrics().get(name).accuracy()));
         }
+        result.disagreement().forEach((pair, d) -> LOG.info(String.format("evaluate: %s disagree on %.4f of the "
+                + "test rows", pair, d)));
         return document;
     }
 }

@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * {@code run}: every stage from one config, in order (train-teacher, soft-targets, distill, baseline, evaluate),
- * skipping a stage whose output is already committed with the fingerprint this config would give it. An output
+ * {@code run}: every stage of the configured schemes from one config, in order (offline: train-teacher,
+ * soft-targets, distill, baseline; codistill: the teacher and its store only when the models also learn from it,
+ * then codistill; then evaluate over every model), skipping a stage whose output is already committed with the fingerprint this config would give it. An output
  * that exists with another fingerprint is refused unless {@code --overwrite}, naming the stage.
  */
 public final class PipelineRun {
@@ -25,21 +26,32 @@ public final class PipelineRun {
     /** Runs the pipeline and returns the evaluation document. */
     public static Map<String, Object> run(JobContext ctx) {
         DistilleryConfig cfg = ctx.config();
+        boolean offline = cfg.schemes().contains("offline");
+        boolean codistill = cfg.schemes().contains("codistill");
         DistillJob.preflight(cfg); // a bad distill.loss fails now, not after the teacher has trained
-        stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
-                () -> TrainTeacherJob.run(ctx));
-        stage(ctx, "soft-targets", cfg.softTargets().path(),
-                () -> SoftTargetsJob.fingerprint(ctx, ModelArtifact.hash(ctx.files(), cfg.teacher().path())),
-                () -> SoftTargetsJob.run(ctx));
-        for (boolean baseline : new boolean[]{false, true}) {
-            stage(ctx, baseline ? "distill --baseline" : "distill", DistillJob.outputPath(cfg, baseline),
-                    () -> DistillJob.fingerprint(ctx, baseline,
-                            DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)),
-                    () -> DistillJob.run(ctx, baseline));
+        if (offline || cfg.codistill().usesTeacher()) {
+            stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
+                    () -> TrainTeacherJob.run(ctx));
+            stage(ctx, "soft-targets", cfg.softTargets().path(),
+                    () -> SoftTargetsJob.fingerprint(ctx, ModelArtifact.hash(ctx.files(), cfg.teacher().path())),
+                    () -> SoftTargetsJob.run(ctx));
+        }
+        if (offline) {
+            for (boolean baseline : new boolean[]{false, true}) {
+                stage(ctx, baseline ? "distill --baseline" : "distill", DistillJob.outputPath(cfg, baseline),
+                        () -> DistillJob.fingerprint(ctx, baseline,
+                                DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)),
+                        () -> DistillJob.run(ctx, baseline));
+            }
+        }
+        if (codistill) {
+            stage(ctx, "codistill", cfg.codistill().path(), () -> CodistillJob.fingerprint(ctx),
+                    () -> CodistillJob.run(ctx));
         }
         String evaluation = cfg.evaluate().path();
-        stage(ctx, "evaluate", evaluation, () -> EvaluateJob.fingerprint(ctx, EvaluateJob.modelPaths(cfg)),
-                () -> EvaluateJob.run(ctx));
+        Map<String, String> models = EvaluateJob.modelPaths(cfg);
+        stage(ctx, "evaluate", evaluation, () -> EvaluateJob.fingerprint(ctx, models),
+                () -> EvaluateJob.run(ctx, models, "teacher"));
         return Reports.readMetrics(ctx, evaluation);
     }
 

@@ -62,8 +62,8 @@ public final class TrainTeacherJob {
                 List.of(new Provenance.InputRef("train-data", cfg.data().train(),
                         ctx.files().contentHash(cfg.data().train()))),
                 modelFacts("teacher", classes, width, fingerprint));
-        MultiLayerNetwork trained = Training.train(ctx, "teacher", teacher, trainBlocks, testBlocks, net,
-                provenance);
+        MultiLayerNetwork trained = Training.trainOne(ctx, "teacher", teacher, trainBlocks, testBlocks,
+                StudentPlan.plain(net, RowLabels.oneHot(classes), "ce"), provenance);
         ModelArtifact.save(ctx.files(), trained, teacher.path(), provenance, ctx.overwrite());
         Training.checkpoints(ctx, teacher.path()).clear();
         trainBlocks.unpersist();

@@ -1,21 +1,40 @@
 package io.distillery.jobs;
 
 import io.distillery.config.RoleSpec;
+import io.distillery.config.TrainSpec;
 import io.distillery.provenance.Provenance;
-import io.distillery.train.AveragingBackend;
+import io.distillery.train.AveragingEngine;
+import io.distillery.train.CheckpointListener;
 import io.distillery.train.Checkpoints;
-import io.distillery.train.DistributedTrainer;
-import io.distillery.train.Dl4jParameterAveragingBackend;
+import io.distillery.train.Dl4jEpochEngine;
 import io.distillery.train.HeldOutAccuracy;
-import io.distillery.train.TrainingBackend;
+import io.distillery.train.ModelState;
+import io.distillery.train.ProgressLog;
+import io.distillery.train.RoundEngine;
+import io.distillery.train.RoundListener;
+import io.distillery.train.RoundLoop;
+import io.distillery.train.RoundStep;
+import io.distillery.train.TrainedModel;
 import io.distillery.train.TrainingBlock;
-import io.distillery.model.TrainingGraph;
+import io.distillery.train.TrainingState;
 import org.apache.spark.api.java.JavaRDD;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Wires a role's training: the configured backend, per-epoch checkpoints beside the output, held-out accuracy. */
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Wires a training run onto the round loop: the configured engine, checkpoints of the whole state beside the
+ * output (so {@code --resume} continues every model mid-epoch and mid-exchange), held-out accuracy and progress in
+ * the log, and whatever listeners the scheme adds (the co-distillation exchange).
+ */
 final class Training {
+    private static final Logger LOG = LoggerFactory.getLogger(Training.class);
+
     private Training() {
     }
 
@@ -24,43 +43,72 @@ final class Training {
         return new Checkpoints(ctx.files(), outputPath + ".checkpoints");
     }
 
-    static MultiLayerNetwork train(JobContext ctx, String name, RoleSpec role, JavaRDD<TrainingBlock> train,
-                                   JavaRDD<TrainingBlock> test, MultiLayerNetwork fresh, Provenance provenance) {
-        HeldOutAccuracy heldOut = new HeldOutAccuracy(ctx.sc(), test, ctx.config().data().numClasses(),
+    /**
+     * Trains one model (a teacher, a student, a baseline) through {@code plan}; the per-epoch held-out accuracy is
+     * that of the exported plain network.
+     *
+     * @return the exported network after the last epoch
+     */
+    static MultiLayerNetwork trainOne(JobContext ctx, String run, RoleSpec role, JavaRDD<TrainingBlock> train,
+                                      JavaRDD<TrainingBlock> test, StudentPlan plan, Provenance provenance) {
+        HeldOutAccuracy heldOut = heldOut(ctx, test);
+        TrainingState fresh = new TrainingState(Map.of(run, ModelState.of(plan.trained())));
+        TrainingState end = train(ctx, run, role.path(), role.train(), train, List.of(plan.model(run)),
+                RoundStep.FIT, fresh, m -> heldOut.of(plan.export(m.getValue())), provenance, List.of());
+        MultiLayerNetwork exported = plan.export(end.model(run));
+        exported.setEpochCount(end.epoch());
+        return exported;
+    }
+
+    /** Held-out accuracy on the cached test blocks, at the evaluation batch size. */
+    static HeldOutAccuracy heldOut(JobContext ctx, JavaRDD<TrainingBlock> test) {
+        return new HeldOutAccuracy(ctx.sc(), test, ctx.config().data().numClasses(),
                 ctx.config().evaluate().batchSize());
-        DistributedTrainer trainer = new DistributedTrainer(name, role.train(), checkpoints(ctx, role.path()),
-                provenance);
-        try (TrainingBackend backend = backend(ctx, role, train, fresh)) {
-            return trainer.train(backend, fresh, ctx.resume(), heldOut::of);
-        }
     }
 
     /**
-     * Trains a student's training graph by our parameter averaging; held-out accuracy is that of the plain student
-     * exported into {@code exportTarget} each epoch, and the checkpoints hold the whole graph (regressors and
-     * updater state included), so {@code --resume} continues it.
+     * Trains {@code models} from {@code fresh} (or from the last checkpoint with {@code --resume}) and returns the
+     * final state.
      *
-     * @param segments the label columns of each graph output, as (offset, width) pairs
+     * @param run        how the run is called in the log
+     * @param outputPath the artifact the run produces; its checkpoints live beside it
+     * @param heldOut    held-out accuracy of a model (name and state)
+     * @param schemeListeners listeners of the scheme, run before progress logging and checkpoints
      */
-    static ComputationGraph trainGraph(JobContext ctx, String name, RoleSpec role, JavaRDD<TrainingBlock> train,
-                                       JavaRDD<TrainingBlock> test, ComputationGraph fresh, int[] segments,
-                                       MultiLayerNetwork exportTarget, Provenance provenance) {
-        HeldOutAccuracy heldOut = new HeldOutAccuracy(ctx.sc(), test, ctx.config().data().numClasses(),
-                ctx.config().evaluate().batchSize());
-        DistributedTrainer trainer = new DistributedTrainer(name, role.train(), checkpoints(ctx, role.path()),
-                provenance);
-        try (TrainingBackend backend = new AveragingBackend(ctx.sc(), train, role.train(), ctx.config().seed(),
-                fresh, segments)) {
-            return trainer.train(backend, fresh, ctx.resume(),
-                    g -> heldOut.of(TrainingGraph.export(g, exportTarget)));
+    static TrainingState train(JobContext ctx, String run, String outputPath, TrainSpec spec,
+                               JavaRDD<TrainingBlock> blocks, List<TrainedModel> models, RoundStep step,
+                               TrainingState fresh, ToDoubleFunction<Map.Entry<String, ModelState>> heldOut,
+                               Provenance provenance, List<RoundListener> schemeListeners) {
+        Checkpoints checkpoints = checkpoints(ctx, outputPath);
+        TrainingState start = fresh;
+        if (ctx.resume()) {
+            var saved = checkpoints.latest();
+            if (saved.isPresent()) {
+                start = saved.get();
+                LOG.info("{}: resuming after epoch {}, round {} of it ({} rounds in all) from {}", run,
+                        start.epoch(), start.roundInEpoch(), start.round(), checkpoints.dir());
+            }
+        }
+        List<RoundListener> listeners = new ArrayList<>(schemeListeners);
+        listeners.add(new ProgressLog(run, spec.epochs(), heldOut));
+        listeners.add(new CheckpointListener(checkpoints, provenance, spec.checkpointRounds()));
+        try (RoundEngine engine = engine(ctx, spec, blocks, models, step)) {
+            LOG.info("{}: {} rounds per epoch, {} epochs", run, engine.roundsPerEpoch(), spec.epochs());
+            return new RoundLoop(engine, listeners, spec.epochs()).run(start);
         }
     }
 
-    private static TrainingBackend backend(JobContext ctx, RoleSpec role, JavaRDD<TrainingBlock> train,
-                                           MultiLayerNetwork template) {
-        if (role.train().backend().equals("dl4j")) {
-            return new Dl4jParameterAveragingBackend(ctx.sc(), train, role.train(), ctx.config().seed());
+    private static RoundEngine engine(JobContext ctx, TrainSpec spec, JavaRDD<TrainingBlock> blocks,
+                                      List<TrainedModel> models, RoundStep step) {
+        if (spec.backend().equals("dl4j")) {
+            if (models.size() != 1 || step != RoundStep.FIT) {
+                throw new io.distillery.config.DistilleryException("train.backend = dl4j trains one plain network; "
+                        + "this scheme needs train.backend = distillery.");
+            }
+            return new Dl4jEpochEngine(ctx.sc(), blocks, models.get(0), ctx.config().seed(), spec.batchSize(),
+                    spec.averagingFrequency());
         }
-        return new AveragingBackend(ctx.sc(), train, role.train(), ctx.config().seed(), template);
+        return new AveragingEngine(ctx.sc(), blocks, models, step, ctx.config().seed(), spec.batchSize(),
+                spec.averagingFrequency());
     }
 }

@@ -25,7 +25,7 @@ import java.util.TreeSet;
 public final class ConfigLoader {
     private static final String ROOT = "distillery";
     /** Subtrees whose contents are free-form lists of objects, so unknown-key checks stop at their root. */
-    private static final Set<String> FREE_FORM = Set.of("layers", "loss");
+    private static final Set<String> FREE_FORM = Set.of("layers", "loss", "models");
 
     private ConfigLoader() {
     }
@@ -59,13 +59,15 @@ public final class ConfigLoader {
         } catch (ConfigException e) {
             throw new DistilleryException("Config cannot be resolved: " + e.getMessage(), e);
         }
-        List<String> unknown = unknownKeys(resolved, reference);
+        // Resolved, so that keys the defaults bring by substitution (codistill.train) count as known.
+        Config known = reference.resolve();
+        List<String> unknown = unknownKeys(resolved, known);
         if (!unknown.isEmpty()) {
             throw new DistilleryException("Unknown config key" + (unknown.size() > 1 ? "s " : " ")
                     + String.join(", ", unknown) + "; the known keys and their defaults are in reference.conf "
                     + "(README, section Configuration).");
         }
-        List<String> wrongTypes = wrongTypes(resolved, reference);
+        List<String> wrongTypes = wrongTypes(resolved, known);
         if (!wrongTypes.isEmpty()) {
             throw new DistilleryException(String.join(" ", wrongTypes));
         }

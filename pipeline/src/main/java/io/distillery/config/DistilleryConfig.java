@@ -1,5 +1,7 @@
 package io.distillery.config;
 
+import java.util.List;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 
@@ -15,12 +17,18 @@ import com.typesafe.config.ConfigRenderOptions;
  * @param student      student architecture, training and artifact path
  * @param baselinePath artifact path of the same student trained without a teacher
  * @param distill      the distillation objective
+ * @param codistill    co-distillation and mutual learning
  * @param evaluate     the evaluation stage
+ * @param schemes      what {@code run} trains: {@code offline} (teacher, store, student, baseline) and/or
+ *                     {@code codistill}
  * @param raw          the resolved HOCON subtree, recorded in provenance
  */
 public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec teacher, SoftTargetSpec softTargets,
-                               RoleSpec student, String baselinePath, DistillSpec distill, EvaluateSpec evaluate,
-                               Config raw) {
+                               RoleSpec student, String baselinePath, DistillSpec distill, CodistillSpec codistill,
+                               EvaluateSpec evaluate, List<String> schemes, Config raw) {
+
+    /** The scheme names {@code schemes} may list. */
+    public static final List<String> SCHEMES = List.of("offline", "codistill");
 
     static DistilleryConfig from(Config root) {
         Config c = root.getConfig("distillery");
@@ -32,7 +40,10 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 RoleSpec.from(c.getConfig("student"), "distillery.student", problems),
                 c.getString("baseline.path"),
                 DistillSpec.from(c.getConfig("distill"), problems),
-                EvaluateSpec.from(c.getConfig("evaluate"), problems), c);
+                CodistillSpec.from(c.getConfig("codistill"), c.getConfig("student.model"), problems),
+                EvaluateSpec.from(c.getConfig("evaluate"), problems), List.copyOf(c.getStringList("schemes")), c);
+        problems.check(!cfg.schemes.isEmpty() && SCHEMES.containsAll(cfg.schemes), "Key distillery.schemes is "
+                + cfg.schemes + "; list one or more of " + SCHEMES + ".");
         problems.check(!cfg.teacher.model().layers().isEmpty(),
                 "Key distillery.teacher.model.layers is empty; the teacher needs at least one hidden layer.");
         problems.check(!cfg.student.model().layers().isEmpty() || cfg.student.model().derivedFromTeacher(),

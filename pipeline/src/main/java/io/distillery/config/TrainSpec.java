@@ -11,17 +11,26 @@ import com.typesafe.config.Config;
  * @param workers            number of data partitions (one worker each); 0 = Spark's default parallelism
  * @param backend            {@code distillery} (our averaging loop) or {@code dl4j} (DL4J's
  *                           {@code ParameterAveragingTrainingMaster})
+ * @param checkpointRounds   also checkpoint every this many rounds (0: after each epoch only)
  */
-public record TrainSpec(int epochs, int batchSize, int averagingFrequency, int workers, String backend) {
+public record TrainSpec(int epochs, int batchSize, int averagingFrequency, int workers, String backend,
+                        int checkpointRounds) {
+
+    /** A schedule that checkpoints after each epoch only. */
+    public TrainSpec(int epochs, int batchSize, int averagingFrequency, int workers, String backend) {
+        this(epochs, batchSize, averagingFrequency, workers, backend, 0);
+    }
 
     static TrainSpec from(Config c, String path, ConfigProblems problems) {
         TrainSpec t = new TrainSpec(c.getInt("epochs"), c.getInt("batch-size"), c.getInt("averaging-frequency"),
-                c.getInt("workers"), c.getString("backend"));
+                c.getInt("workers"), c.getString("backend"), c.getInt("checkpoint-rounds"));
         problems.check(t.epochs > 0, "Key " + path + ".epochs is " + t.epochs + "; it must be positive.");
         problems.check(t.batchSize > 0, "Key " + path + ".batch-size is " + t.batchSize + "; it must be positive.");
         problems.check(t.averagingFrequency > 0,
                 "Key " + path + ".averaging-frequency is " + t.averagingFrequency + "; it must be positive.");
         problems.check(t.workers >= 0, "Key " + path + ".workers is " + t.workers + "; it must not be negative.");
+        problems.check(t.checkpointRounds >= 0, "Key " + path + ".checkpoint-rounds is " + t.checkpointRounds
+                + "; it must not be negative.");
         problems.check(t.backend.equals("distillery") || t.backend.equals("dl4j"),
                 "Key " + path + ".backend is '" + t.backend + "'; use distillery or dl4j.");
         return t;

@@ -100,6 +100,15 @@ public final class DistributedEvaluation {
             result.addForwardNanos(e.getKey(), System.nanoTime() - t0);
             probabilities.put(e.getKey(), HostArrays.doubleRows(out));
         }
+        Map<String, int[]> predicted = new LinkedHashMap<>();
+        probabilities.forEach((name, p) -> {
+            int[] classes = new int[n];
+            for (int r = 0; r < n; r++) {
+                classes[r] = io.distillery.loss.SoftmaxMath.argmax(p[r]);
+            }
+            predicted.put(name, classes);
+        });
+        result.addPredictions(predicted);
         double[][] reference = teacher == null ? null : probabilities.get(teacher);
         for (Map.Entry<String, double[][]> e : probabilities.entrySet()) {
             ClassificationMetrics m = result.metrics(e.getKey(), numClasses, eceBins);

@@ -73,7 +73,7 @@ public final class AveragingEngine implements RoundEngine {
                     throw new IllegalStateException("no worker trained model " + name + " in round "
                             + state.round());
                 }
-                out.put(name, new RoundOutcome(r.average(), r.lossSum, r.batches));
+                out.put(name, new RoundOutcome(r.average(), r.lossSum, r.batches, r.reads));
             }
             return out;
         } finally {

@@ -75,7 +75,8 @@ public final class Dl4jEpochEngine implements RoundEngine {
         // DL4J persists its input (MEMORY_ONLY_SER) and never releases it: one copy per epoch would pile up.
         minibatches.unpersist(false);
         MultiLayerNetwork trained = spark.getNetwork();
-        return Map.of(model.name(), new RoundOutcome(ModelState.of(Network.of(trained)), spark.getScore(), 1));
+        return Map.of(model.name(), new RoundOutcome(ModelState.of(Network.of(trained)), spark.getScore(), 1,
+                java.util.Set.of()));
     }
 
     @Override

@@ -34,16 +34,6 @@ public final class ModelState implements Serializable {
                 u == null ? new float[0] : u.dup().data().asFloat(), net.iteration());
     }
 
-    /** The old trainer's entry point (removed with it). */
-    public static ModelState of(org.deeplearning4j.nn.api.Model model) {
-        return of(Network.of(model));
-    }
-
-    /** The old trainer's entry point (removed with it). */
-    public void applyTo(org.deeplearning4j.nn.api.Model model) {
-        applyTo(Network.of(model));
-    }
-
     public float[] params() {
         return params;
     }

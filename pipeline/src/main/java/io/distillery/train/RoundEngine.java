@@ -26,7 +26,8 @@ public interface RoundEngine extends AutoCloseable {
      * @param state   its averaged state
      * @param lossSum the summed minibatch losses of its workers
      * @param batches how many minibatches were fitted
+     * @param reads   what the workers' steps learnt from besides the packed labels (snapshots and weights)
      */
-    record RoundOutcome(ModelState state, double lossSum, long batches) {
+    record RoundOutcome(ModelState state, double lossSum, long batches, java.util.Set<String> reads) {
     }
 }

@@ -9,6 +9,10 @@ import java.util.Map;
  */
 public interface RoundListener {
 
+    /** Once, before the first round the loop runs (of a fresh or a resumed state). */
+    default void onStart(TrainingState state) {
+    }
+
     /**
      * After every round, once the averaged states are in {@code state}; after the last round of an epoch the
      * state's epoch has already advanced (its round within the epoch is 0 again).

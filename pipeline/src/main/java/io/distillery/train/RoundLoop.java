@@ -27,6 +27,9 @@ public final class RoundLoop {
     public TrainingState run(TrainingState state) {
         int rounds = engine.roundsPerEpoch();
         Map<String, double[]> epochLoss = new LinkedHashMap<>();
+        for (RoundListener l : listeners) {
+            l.onStart(state);
+        }
         while (state.epoch() < maxEpochs) {
             Map<String, RoundEngine.RoundOutcome> outcome = engine.run(state);
             outcome.forEach((name, o) -> {

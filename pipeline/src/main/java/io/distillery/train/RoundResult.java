@@ -1,10 +1,13 @@
 package io.distillery.train;
 
 import java.io.Serializable;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What the workers of one round send back, summed: parameters and updater state weighted by the number of
- * minibatches each worker fitted, the total of those minibatches, and the summed minibatch losses.
+ * minibatches each worker fitted, the total of those minibatches, the summed minibatch losses, and what the
+ * workers' steps learnt from (which snapshots, at which weight).
  */
 final class RoundResult implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -14,8 +17,9 @@ final class RoundResult implements Serializable {
     long batches;
     double lossSum;
     int maxIteration;
+    final TreeSet<String> reads;
 
-    RoundResult(float[] params, float[] updater, long batches, double lossSum, int iteration) {
+    RoundResult(float[] params, float[] updater, long batches, double lossSum, int iteration, Set<String> reads) {
         this.paramSum = new double[params.length];
         this.updaterSum = new double[updater.length];
         for (int i = 0; i < params.length; i++) {
@@ -27,6 +31,7 @@ final class RoundResult implements Serializable {
         this.batches = batches;
         this.lossSum = lossSum;
         this.maxIteration = iteration;
+        this.reads = new TreeSet<>(reads);
     }
 
     /** Adds {@code other} into this result (used by {@code treeReduce}). */
@@ -40,6 +45,7 @@ final class RoundResult implements Serializable {
         batches += other.batches;
         lossSum += other.lossSum;
         maxIteration = Math.max(maxIteration, other.maxIteration);
+        reads.addAll(other.reads);
         return this;
     }
 

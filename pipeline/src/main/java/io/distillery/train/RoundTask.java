@@ -75,6 +75,7 @@ final class RoundTask implements Function2<Integer, Iterator<TrainingBlock>, Ite
         int[] order = EpochOrder.permutation(block.rows(), seed, epoch, partition);
         Map<String, Double> loss = new HashMap<>();
         for (int b = first; b < last; b++) {
+            worker.startBatch(b);
             for (TrainedModel m : mine) {
                 MultiDataSet batch = block.multiMinibatch(order, b, batchSize, m.outputRanges());
                 loss.merge(m.name(), step.fit(m, nets.get(m.name()), batch, worker), Double::sum);
@@ -84,7 +85,7 @@ final class RoundTask implements Function2<Integer, Iterator<TrainingBlock>, Ite
         for (TrainedModel m : mine) {
             ModelState after = ModelState.of(nets.get(m.name()));
             results.put(m.name(), new RoundResult(after.params(), after.updater(), last - first, loss.get(m.name()),
-                    after.iteration()));
+                    after.iteration(), worker.reads(m.name())));
         }
         return List.of(results).iterator();
     }

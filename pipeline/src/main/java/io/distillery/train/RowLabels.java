@@ -11,27 +11,58 @@ import java.util.List;
 /**
  * How a row becomes the label vector its loss expects. {@link #oneHot} is the plain classification target;
  * {@link #distillation} appends the teacher's logits and hides the label of rows outside the labelled subset
- * (an all-zero one-hot, which the distillation loss treats as unlabelled).
+ * (an all-zero one-hot, which the distillation loss treats as unlabelled); {@link #withTaps} appends the teacher's
+ * tapped activations, one range per store column. {@link #layout()} names the ranges.
  */
 public interface RowLabels extends Serializable {
 
+    /** The named ranges of the label vector this writes. */
+    LabelLayout layout();
+
     /** Width of the label vector. */
-    int width();
+    default int width() {
+        return layout().width();
+    }
 
     /** Writes the label vector of {@code row} into {@code target} at {@code offset}. */
     void write(Row row, float[] target, int offset);
 
     /** The one-hot class of column {@code label}. */
     static RowLabels oneHot(int numClasses) {
+        LabelLayout layout = LabelLayout.builder().add(LabelLayout.ONE_HOT, numClasses).build();
         return new RowLabels() {
             @Override
-            public int width() {
-                return numClasses;
+            public LabelLayout layout() {
+                return layout;
             }
 
             @Override
             public void write(Row row, float[] target, int offset) {
                 target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
+            }
+        };
+    }
+
+    /**
+     * The one-hot class, or zeros for a row outside the labelled subset: the labels of a model that learns from
+     * its peers rather than from a stored teacher (co-distillation, mutual learning).
+     *
+     * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
+     */
+    static RowLabels partlyLabelled(int numClasses, double labelledFraction, long seed) {
+        LabelLayout layout = LabelLayout.builder().add(LabelLayout.ONE_HOT, numClasses).build();
+        return new RowLabels() {
+            @Override
+            public LabelLayout layout() {
+                return layout;
+            }
+
+            @Override
+            public void write(Row row, float[] target, int offset) {
+                long id = row.getLong(row.fieldIndex(SoftTargetSchema.ID));
+                if (LabelledSubset.isLabelled(id, seed, labelledFraction)) {
+                    target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
+                }
             }
         };
     }
@@ -52,10 +83,12 @@ public interface RowLabels extends Serializable {
      * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
      */
     static RowLabels distillation(int numClasses, double labelledFraction, long seed, TeacherTargets teacher) {
+        LabelLayout layout = LabelLayout.builder().add(LabelLayout.ONE_HOT, numClasses)
+                .add(LabelLayout.TEACHER, numClasses).build();
         return new RowLabels() {
             @Override
-            public int width() {
-                return 2 * numClasses;
+            public LabelLayout layout() {
+                return layout;
             }
 
             @Override
@@ -85,17 +118,17 @@ public interface RowLabels extends Serializable {
      * decoded to float; {@code StoreLayout.featurePrecision()} of the store).
      */
     public static RowLabels withTaps(RowLabels base, List<String> tapColumns, int[] tapWidths, Precision precision) {
-        int total = base.width();
-        for (int w : tapWidths) {
-            total += w;
+        LabelLayout.Builder b = base.layout().extend();
+        for (int t = 0; t < tapColumns.size(); t++) {
+            b.add(tapColumns.get(t), tapWidths[t]);
         }
-        int width = total;
+        LabelLayout layout = b.build();
         List<String> columns = List.copyOf(tapColumns);
         int[] widths = tapWidths.clone();
         return new RowLabels() {
             @Override
-            public int width() {
-                return width;
+            public LabelLayout layout() {
+                return layout;
             }
 
             @Override

@@ -53,11 +53,6 @@ final class WorkerModels {
         return e;
     }
 
-    /** The old round function's cache entry (removed with it). */
-    static org.deeplearning4j.nn.api.Model get(String trainingId, int partition, String json, boolean graph) {
-        return trainable(trainingId, partition, "", new Network.Blueprint(json, graph)).model();
-    }
-
     /** Drops the networks of a finished training run (in local mode the driver is the executor). */
     static void release(String trainingId) {
         synchronized (CACHE) {

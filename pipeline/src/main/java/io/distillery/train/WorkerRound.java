@@ -1,6 +1,12 @@
 package io.distillery.train;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * A worker's view of the round it is running, for a {@link RoundStep}: the round counters and the frozen snapshots
@@ -12,6 +18,9 @@ public final class WorkerRound {
     private final long round;
     private final Map<String, TrainingState.Snapshot> frozen;
     private final Map<String, Network.Blueprint> blueprints;
+    private final Map<String, INDArray> batchMemo = new HashMap<>();
+    private final Map<String, Set<String>> reads = new HashMap<>();
+    private int batch = -1;
 
     WorkerRound(String trainingId, int partition, long round, Map<String, TrainingState.Snapshot> frozen,
                 Map<String, Network.Blueprint> blueprints) {
@@ -29,6 +38,34 @@ public final class WorkerRound {
 
     public int partition() {
         return partition;
+    }
+
+    /** Called by the round task before each minibatch: what {@link #memo} keeps is valid for one minibatch. */
+    void startBatch(int index) {
+        if (index != batch) {
+            batch = index;
+            batchMemo.clear();
+        }
+    }
+
+    /**
+     * A value computed once per minibatch and key, shared by the models this worker trains on it (for example a
+     * snapshot's predictions, which every other model reads).
+     */
+    public INDArray memo(String key, Function<String, INDArray> compute) {
+        return batchMemo.computeIfAbsent(key, compute);
+    }
+
+    /**
+     * Records that model {@code model} learnt from {@code what} in this round (for example {@code b@40 w=1.0}):
+     * the driver receives the union over workers with the round's results.
+     */
+    public void noteRead(String model, String what) {
+        reads.computeIfAbsent(model, k -> new TreeSet<>()).add(what);
+    }
+
+    Set<String> reads(String model) {
+        return reads.getOrDefault(model, Set.of());
     }
 
     /** The frozen snapshots of the run, by name. */
