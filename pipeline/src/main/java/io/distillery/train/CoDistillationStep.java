@@ -71,7 +71,8 @@ public final class CoDistillationStep implements RoundStep {
                 peers.add(p);
             }
         }
-        boolean on = worker.round() >= burnIn && !peers.isEmpty();
+        // With weight 0 (independent training, the comparison run) no snapshot is run at all.
+        boolean on = weight > 0 && worker.round() >= burnIn && !peers.isEmpty();
         INDArray peerTarget = on ? peerTarget(peers, features, worker)
                 : Nd4j.zeros(packed.dataType(), n, classes);
         INDArray w = Nd4j.valueArrayOf(new long[]{n, 1}, on ? weight : 0.0, packed.dataType());
