@@ -14,6 +14,7 @@ import io.distillery.store.AtomicOutput;
 import io.distillery.store.TeacherTargets;
 import io.distillery.train.CoDistillationStep;
 import io.distillery.train.HeldOutAccuracy;
+import io.distillery.train.LabelLayout;
 import io.distillery.train.ModelState;
 import io.distillery.train.Network;
 import io.distillery.train.RowLabels;
@@ -116,9 +117,10 @@ public final class CodistillJob {
             List<TrainedModel> models = models(c, nets, packing, blocks, workers);
             int roundsPerEpoch = roundsPerEpoch(blocks, c);
             long burnIn = Math.round(c.burnInEpochs() * roundsPerEpoch);
-            LOG.info("codistill: {} models {} on {} partitions ({}); labels {} + peers; loss = {}; exchange every "
+            LOG.info("codistill: {} models {} on {} partitions ({}); labels {}; loss = {}; exchange every "
                             + "{} rounds after a burn-in of {} rounds; labelled fraction {}", nets.size(), nets.keySet(),
-                    workers, c.shards() ? "disjoint shards" : "every model on every row", packing.layout(),
+                    workers, c.shards() ? "disjoint shards" : "every model on every row", packing.layout().extend()
+                            .add(LabelLayout.PEERS, classes).add(LabelLayout.PEER_WEIGHT, 1).build(),
                     objective(c, classes).formula(), c.exchangePeriod(), burnIn, cfg.distill().labelledFraction());
 
             SnapshotExchange exchange = new SnapshotExchange(c.exchangePeriod(), burnIn);
@@ -187,7 +189,7 @@ public final class CodistillJob {
             while (it.hasNext()) {
                 n += it.next().rows();
             }
-            return List.of(p * 0 + n).iterator();
+            return List.of(n).iterator();
         }, true).collect();
         List<TrainedModel> models = new ArrayList<>();
         ConfigProblems problems = new ConfigProblems();
@@ -201,8 +203,9 @@ public final class CodistillJob {
                     mine.add(p);
                     rows += rowsByPartition.get(p);
                 }
-                problems.check(rows > 0, "Key distillery.codistill.data is 'shards', and the partitions " + mine
-                        + " of model '" + e.getKey() + "' hold no rows of " + c.modelPath(e.getKey()) + "'s data.");
+                problems.check(rows > 0, "Key distillery.codistill.data is 'shards', and partitions " + mine
+                        + " of the training data, model '" + e.getKey() + "''s shard, hold no rows; use fewer "
+                        + "workers (distillery.codistill.train.workers) or more data.");
                 m = m.onPartitions(mine.stream().mapToInt(Integer::intValue).toArray());
             }
             models.add(m);

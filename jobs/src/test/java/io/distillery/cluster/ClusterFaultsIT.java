@@ -36,7 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       accuracy is within noise of an undisturbed run with the same seed;</li>
  *   <li>the driver killed in the middle of {@code distill}: {@code distill --resume} continues after the last
  *       checkpoint instead of starting over, and ends within noise of the undisturbed run;</li>
- *   <li>a bad input: a clean usage error, nothing written, the cluster unharmed.</li>
+ *   <li>a bad input: a clean usage error, nothing written, the cluster unharmed;</li>
+ *   <li>an executor JVM killed in the middle of {@code codistill}: both models finish every epoch and are
+ *       committed, with the exchanges the schedule prescribes.</li>
  * </ul>
  */
 @Tag("cluster")
@@ -291,6 +293,49 @@ class ClusterFaultsIT {
         assertFalse(written);
         assertEquals(List.of(), ClusterChecks.leftovers(work));
         assertEquals(2, alive);
+    }
+
+    @Test
+    @Order(7)
+    void codistillSurvivesAKilledExecutor() throws IOException {
+        Path events = Files.createDirectories(work.resolve("events-codistill"));
+        int uiPort = ClusterProbe.freePort();
+        Path out = runDir.resolve("codistill-executor-killed");
+        List<String> o = Cli.runOn(runDir, Cli.sampleTrain());
+        o.addAll(List.of("codistill.path=" + Cli.quoted(out), "student.train.epochs=" + EPOCHS,
+                "student.model.layers=[{type=dense,name=hidden1,units=32}]", "codistill.burn-in=1",
+                "codistill.exchange-period=4"));
+        List<String> a = new ArrayList<>(List.of("codistill",
+                Cli.repo().resolve("conf/fashion-mnist-codistill.conf").toString()));
+        o.forEach(x -> a.addAll(List.of("-P", x)));
+        StandaloneCluster.Running running = cluster.submitAsync(watched(uiPort, events), a.toArray(new String[0]));
+        ClusterProbe.awaitCheckpoint(running, checkpoints(out), 1, Duration.ofMinutes(4));
+        List<StandaloneCluster.Executor> victims = ClusterProbe.killUntilATaskIsLost(cluster, running,
+                "http://127.0.0.1:" + uiPort, MAX_KILLS, Duration.ofMinutes(2));
+        StandaloneCluster.Submission s = running.await(Duration.ofMinutes(6));
+
+        ClusterChecks.Tasks tasks = ClusterChecks.tasks(events);
+        long epochsA = s.output().lines().filter(l -> l.contains("codistill/a: epoch ")).count();
+        long epochsB = s.output().lines().filter(l -> l.contains("codistill/b: epoch ")).count();
+        boolean committed = Files.isRegularFile(out.resolve(ArtifactFiles.SUCCESS))
+                && Files.isRegularFile(out.resolve("a/model.zip")) && Files.isRegularFile(out.resolve("b/model.zip"));
+        String exchanges = committed ? ClusterProbe.fact(out.resolve(ArtifactFiles.METADATA), "exchanges") : "-";
+        List<Path> leftovers = ClusterChecks.leftovers(runDir);
+        REPORT.observe("executor killed mid codistill", "codistill of two 784-32-10 models (" + EPOCHS + " epochs, "
+                        + "burn-in 1 epoch, exchange every 4 rounds); SIGKILL to a busy executor JVM after the "
+                        + "checkpoint of epoch 2 (again, up to " + MAX_KILLS + " kills, until one takes a task)",
+                "exit 0; both models train all " + EPOCHS + " epochs and are committed; no temporaries left",
+                String.format("exit %d in %.0f s; killed executors %s; failed tasks %s; epochs logged a %d, b %d; "
+                                + "committed %s; exchanges %s; leftovers %s", s.exit(), s.seconds(),
+                        described(victims), tasks.failedByReason(), epochsA, epochsB, committed, exchanges,
+                        leftovers));
+
+        assertEquals(0, s.exit(), s::toString);
+        assertEquals(EPOCHS, epochsA, s::toString);
+        assertEquals(EPOCHS, epochsB, s::toString);
+        assertTrue(committed, s::toString);
+        assertEquals(List.of(), leftovers);
+        assertKilledExecutorsCostATask(tasks, victims);
     }
 
     private static Path checkpoints(Path output) {

@@ -79,17 +79,51 @@ final class ClusterProbe {
 
     /** Waits until the training checkpoint after {@code epoch} (0-based) is committed under {@code dir}. */
     static void awaitCheckpoint(StandaloneCluster.Running running, Path dir, int epoch, Duration timeout) {
-        Path marker = dir.resolve(String.format("epoch-%04d", epoch)).resolve(ArtifactFiles.SUCCESS);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!Files.exists(marker)) {
+        while (!hasEpochCheckpoint(dir, epoch + 1)) {
             if (!running.isAlive()) {
-                fail("the job ended before checkpoint " + marker + ":\n" + running.outputSoFar());
+                fail("the job ended before the checkpoint of epoch " + (epoch + 1) + " in " + dir + ":\n"
+                        + running.outputSoFar());
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no checkpoint " + marker + " within " + timeout);
+                throw new AssertionError("no checkpoint of epoch " + (epoch + 1) + " in " + dir + " within "
+                        + timeout);
             }
             StandaloneCluster.sleep(100);
         }
+    }
+
+    /**
+     * Whether {@code dir} holds a committed checkpoint taken after {@code epochs} epochs (its metadata's
+     * {@code epoch} fact counts the epochs completed).
+     */
+    private static boolean hasEpochCheckpoint(Path dir, int epochs) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var children = Files.list(dir)) {
+            return children.filter(c -> c.getFileName().toString().startsWith("round-"))
+                    .filter(c -> Files.exists(c.resolve(ArtifactFiles.SUCCESS)))
+                    .anyMatch(c -> {
+                        try {
+                            return CHECKPOINT_EPOCH.matcher(Files.readString(c.resolve(ArtifactFiles.METADATA)))
+                                    .results().anyMatch(r -> Integer.parseInt(r.group(1)) == epochs);
+                        } catch (java.io.IOException e) {
+                            return false;  // pruned between the listing and the read
+                        }
+                    });
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    private static final Pattern CHECKPOINT_EPOCH = Pattern.compile("\"epoch\"\\s*:\\s*\"(\\d+)\"");
+
+    /** Fact {@code key} of a {@code metadata.json}, or {@code "-"} when it has none. */
+    static String fact(Path metadata, String key) throws java.io.IOException {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"([^\"]*)\"")
+                .matcher(Files.readString(metadata));
+        return m.find() ? m.group(1) : "-";
     }
 
     /** The epochs the driver logged, in order: {@code [epoch (1-based), held-out accuracy]}. */

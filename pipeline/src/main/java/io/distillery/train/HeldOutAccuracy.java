@@ -35,26 +35,44 @@ public final class HeldOutAccuracy {
 
     /** The accuracy of a network of architecture {@code blueprint} holding {@code state}. */
     public double of(Network.Blueprint blueprint, ModelState state) {
+        return evaluate(blueprint, state)[0];
+    }
+
+    /**
+     * The mean cross-entropy {@code -log p(label)} of a network of architecture {@code blueprint} holding
+     * {@code state} (probabilities floored at 1e-12, as in evaluation).
+     */
+    public double crossEntropy(Network.Blueprint blueprint, ModelState state) {
+        return evaluate(blueprint, state)[1];
+    }
+
+    /** {accuracy, mean cross-entropy} in one pass over the blocks. */
+    private double[] evaluate(Network.Blueprint blueprint, ModelState state) {
         Broadcast<ModelState> shipped = sc.broadcast(state);
         int classes = numClasses;
         int batch = batchSize;
         try {
-            long[] counts = blocks.map(block -> {
+            double[] sums = blocks.map(block -> {
                 Network worker = blueprint.build();
                 shipped.value().applyTo(worker);
-                long correct = 0;
+                double correct = 0;
+                double loss = 0;
                 for (int from = 0; from < block.rows(); from += batch) {
                     int to = Math.min(block.rows(), from + batch);
-                    INDArray predicted = worker.output(block.features(from, to)).argMax(1);
+                    INDArray probs = worker.output(block.features(from, to));
+                    INDArray predicted = probs.argMax(1);
                     for (int i = from; i < to; i++) {
-                        if (predicted.getInt(i - from) == argMax(block.labelRow(i), classes)) {
+                        int label = argMax(block.labelRow(i), classes);
+                        if (predicted.getInt(i - from) == label) {
                             correct++;
                         }
+                        loss -= Math.log(Math.max(1e-12, probs.getDouble(i - from, label)));
                     }
                 }
-                return new long[]{correct, block.rows()};
-            }).fold(new long[]{0, 0}, (a, b) -> new long[]{a[0] + b[0], a[1] + b[1]});
-            return counts[1] == 0 ? Double.NaN : (double) counts[0] / counts[1];
+                return new double[]{correct, loss, block.rows()};
+            }).fold(new double[]{0, 0, 0}, (a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+            return sums[2] == 0 ? new double[]{Double.NaN, Double.NaN}
+                    : new double[]{sums[0] / sums[2], sums[1] / sums[2]};
         } finally {
             shipped.destroy();
         }

@@ -83,8 +83,8 @@ public interface RowLabels extends Serializable {
      * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
      */
     static RowLabels distillation(int numClasses, double labelledFraction, long seed, TeacherTargets teacher) {
-        LabelLayout layout = LabelLayout.builder().add(LabelLayout.ONE_HOT, numClasses)
-                .add(LabelLayout.TEACHER, numClasses).build();
+        RowLabels hard = partlyLabelled(numClasses, labelledFraction, seed);
+        LabelLayout layout = hard.layout().extend().add(LabelLayout.TEACHER, numClasses).build();
         return new RowLabels() {
             @Override
             public LabelLayout layout() {
@@ -93,10 +93,7 @@ public interface RowLabels extends Serializable {
 
             @Override
             public void write(Row row, float[] target, int offset) {
-                long id = row.getLong(row.fieldIndex(SoftTargetSchema.ID));
-                if (LabelledSubset.isLabelled(id, seed, labelledFraction)) {
-                    target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
-                }
+                hard.write(row, target, offset);
                 teacher.write(row, numClasses, target, offset + numClasses);
             }
         };
