@@ -44,8 +44,9 @@ import java.util.Map;
  * the peer term ({@link CoDistillationLoss}).
  *
  * <p>Output, committed atomically as one directory: one model artifact per model ({@code <path>/<name>}), the
- * schedule as it happened ({@code schedule.tsv}: round, model, the snapshots it learnt from and their weight) and
- * the run's provenance. Everything in the config is checked before any Spark job starts.
+ * schedule as it happened ({@code schedule.tsv}: round, model, the snapshots it learnt from and their weight; after a
+ * {@code --resume}, the rounds this run trained) and the run's provenance. Everything in the config is checked
+ * before any Spark job starts.
  */
 public final class CodistillJob {
     static final String STAGE = "codistill";
@@ -84,33 +85,11 @@ public final class CodistillJob {
         int workers = ctx.workers(c.train().workers());
         checkShards(c, workers);
 
-        Dataset<Row> rows;
-        RowLabels packing;
-        Provenance.InputRef input;
-        int width;
-        if (c.usesTeacher()) {
-            String storePath = cfg.softTargets().path();
-            Provenance store = DistillJob.checkStore(ctx, storePath);
-            TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, classes, cfg.distill(), false);
-            rows = DistillJob.readStore(ctx, storePath, teacher, List.of());
-            packing = RowLabels.distillation(classes, cfg.distill().labelledFraction(), cfg.seed(), teacher);
-            input = new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT));
-            width = Integer.parseInt(store.fact("input-width"));
-        } else {
-            rows = Inputs.train(ctx);
-            packing = RowLabels.partlyLabelled(classes, cfg.distill().labelledFraction(), cfg.seed());
-            input = new Provenance.InputRef("train-data", cfg.data().train(),
-                    ctx.files().contentHash(cfg.data().train()));
-            width = Inputs.featureWidth(ctx, rows);
-        }
-        Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
-        for (int k = 0; k < c.models().size(); k++) {
-            CodistillSpec.NamedModel m = c.models().get(k);
-            // Each model its own initialisation: co-distillation gains nothing from identical copies.
-            nets.put(m.name(), ModelFactory.build(m.model(), width, cfg.data().inputShape(), classes,
-                    objective(c, classes), cfg.seed() + 1_000_003L * (k + 1)));
-        }
-        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(rows, workers, width, packing);
+        TrainingRows in = trainingRows(ctx, c);
+        int width = in.width();
+        RowLabels packing = in.packing();
+        Map<String, MultiLayerNetwork> nets = networks(cfg, width);
+        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(in.rows(), workers, width, packing);
         JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(Inputs.test(ctx), ctx.workers(0), width,
                 RowLabels.oneHot(classes));
         try {
@@ -128,18 +107,11 @@ public final class CodistillJob {
                     c.peerLoss().equals("kd") ? CoDistillationStep.Target.MEAN_PROBABILITY
                             : CoDistillationStep.Target.MEAN_LOG_PROBABILITY,
                     c.temperature(), c.peerWeight(), burnIn, classes);
+            // The models' initial states (the networks stay on the driver, to be saved with the final states).
             Map<String, ModelState> fresh = new LinkedHashMap<>();
             nets.forEach((name, net) -> fresh.put(name, ModelState.of(Network.of(net))));
-            Map<String, String> facts = new LinkedHashMap<>();
-            facts.put("role", STAGE);
-            facts.put("num-classes", Integer.toString(classes));
-            facts.put("input-width", Integer.toString(width));
-            facts.put("models", String.join(",", c.names()));
-            facts.put("loss", objective(c, classes).formula());
-            facts.put("burn-in-rounds", Long.toString(burnIn));
-            facts.put("exchange-period", Integer.toString(c.exchangePeriod()));
-            facts.put(Fingerprint.FACT, fingerprint(ctx));
-            Provenance provenance = ctx.provenance(STAGE, List.of(input), facts);
+            Map<String, String> facts = facts(ctx, c, width, burnIn);
+            Provenance provenance = ctx.provenance(STAGE, List.of(in.input()), facts);
             HeldOutAccuracy heldOut = Training.heldOut(ctx, testBlocks);
             Map<String, Network.Blueprint> blueprints = new LinkedHashMap<>();
             nets.forEach((name, net) -> blueprints.put(name, Network.of(net).blueprint()));
@@ -158,6 +130,63 @@ public final class CodistillJob {
             blocks.unpersist();
             testBlocks.unpersist();
         }
+    }
+
+    /** The models' networks, by name; each its own initialisation (identical copies would learn nothing new). */
+    private static Map<String, MultiLayerNetwork> networks(DistilleryConfig cfg, int width) {
+        CodistillSpec c = cfg.codistill();
+        int classes = cfg.data().numClasses();
+        Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
+        for (int k = 0; k < c.models().size(); k++) {
+            CodistillSpec.NamedModel m = c.models().get(k);
+            nets.put(m.name(), ModelFactory.build(m.model(), width, cfg.data().inputShape(), classes,
+                    objective(c, classes), cfg.seed() + 1_000_003L * (k + 1)));
+        }
+        return nets;
+    }
+
+    /**
+     * The rows the models train on: with a teacher term the soft-target store (checked against the configured
+     * teacher), else the training data itself.
+     *
+     * @param rows    id, label and features (and the teacher's columns)
+     * @param packing how a row becomes its packed labels
+     * @param input   the provenance reference of what was read
+     * @param width   features per row
+     */
+    private record TrainingRows(Dataset<Row> rows, RowLabels packing, Provenance.InputRef input, int width) {
+    }
+
+    private static TrainingRows trainingRows(JobContext ctx, CodistillSpec c) {
+        DistilleryConfig cfg = ctx.config();
+        int classes = cfg.data().numClasses();
+        double labelled = cfg.distill().labelledFraction();
+        if (c.usesTeacher()) {
+            String storePath = cfg.softTargets().path();
+            Provenance store = DistillJob.checkStore(ctx, storePath);
+            TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, classes, cfg.distill(), false);
+            return new TrainingRows(DistillJob.readStore(ctx, storePath, teacher, List.of()),
+                    RowLabels.distillation(classes, labelled, cfg.seed(), teacher),
+                    new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT)),
+                    Integer.parseInt(store.fact("input-width")));
+        }
+        Dataset<Row> rows = Inputs.train(ctx);
+        return new TrainingRows(rows, RowLabels.partlyLabelled(classes, labelled, cfg.seed()),
+                new Provenance.InputRef("train-data", cfg.data().train(), ctx.files().contentHash(cfg.data().train())),
+                Inputs.featureWidth(ctx, rows));
+    }
+
+    private static Map<String, String> facts(JobContext ctx, CodistillSpec c, int width, long burnIn) {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("role", STAGE);
+        facts.put("num-classes", Integer.toString(ctx.config().data().numClasses()));
+        facts.put("input-width", Integer.toString(width));
+        facts.put("models", String.join(",", c.names()));
+        facts.put("loss", objective(c, ctx.config().data().numClasses()).formula());
+        facts.put("burn-in-rounds", Long.toString(burnIn));
+        facts.put("exchange-period", Integer.toString(c.exchangePeriod()));
+        facts.put(Fingerprint.FACT, fingerprint(ctx));
+        return facts;
     }
 
     /** Each model's objective: ce, the teacher's kd when configured, and the peer term. */
