@@ -21,8 +21,8 @@ import java.util.Optional;
 
 /**
  * Checkpoints of a training run in {@code <dir>/round-NNNNNNNNNN/}: the whole {@link TrainingState} (every
- * trainable model's parameters, updater state and iteration count, every frozen snapshot, the round, epoch and
- * exchange counters, the latest metrics) in {@code state.bin}, a plain versioned binary format, plus provenance
+ * trainable model's parameters, updater state and iteration count, every frozen and kept snapshot, the round,
+ * epoch and exchange counters, the latest metrics) in {@code state.bin}, a plain versioned binary format, plus provenance
  * whose {@code epoch} and {@code round} facts say where a resumed run continues. The counters are also the RNG
  * position: every shuffle is derived from (seed, epoch, partition). Each checkpoint is committed atomically; the
  * last {@link #KEEP} are kept.
@@ -31,8 +31,8 @@ public final class Checkpoints {
     static final int KEEP = 2;
     private static final String STATE_PREFIX = "round-";
     private static final String STATE_FILE = "state.bin";
-    /** "DST1": the first version of the state format. */
-    private static final int STATE_MAGIC = 0x44535431;
+    /** "DST2": the state format with kept states. */
+    private static final int STATE_MAGIC = 0x44535432;
 
     private final ArtifactFiles files;
     private final String dir;
@@ -102,13 +102,28 @@ public final class Checkpoints {
             out.writeUTF(m.getKey());
             m.getValue().write(out);
         }
-        out.writeInt(s.frozen().size());
-        for (Map.Entry<String, TrainingState.Snapshot> f : s.frozen().entrySet()) {
+        writeSnapshots(s.frozen(), out);
+        writeSnapshots(s.kept(), out);
+    }
+
+    private static void writeSnapshots(Map<String, TrainingState.Snapshot> snapshots, DataOutputStream out)
+            throws IOException {
+        out.writeInt(snapshots.size());
+        for (Map.Entry<String, TrainingState.Snapshot> f : snapshots.entrySet()) {
             out.writeUTF(f.getKey());
             out.writeUTF(f.getValue().source());
             out.writeLong(f.getValue().round());
             f.getValue().state().write(out);
         }
+    }
+
+    private static Map<String, TrainingState.Snapshot> readSnapshots(DataInputStream in) throws IOException {
+        Map<String, TrainingState.Snapshot> snapshots = new LinkedHashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            String name = in.readUTF();
+            snapshots.put(name, new TrainingState.Snapshot(in.readUTF(), in.readLong(), ModelState.read(in)));
+        }
+        return snapshots;
     }
 
     private static TrainingState readState(DataInputStream in) throws IOException {
@@ -127,13 +142,11 @@ public final class Checkpoints {
         for (int i = in.readInt(); i > 0; i--) {
             trainable.put(in.readUTF(), ModelState.read(in));
         }
-        Map<String, TrainingState.Snapshot> frozen = new LinkedHashMap<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            String name = in.readUTF();
-            frozen.put(name, new TrainingState.Snapshot(in.readUTF(), in.readLong(), ModelState.read(in)));
-        }
+        Map<String, TrainingState.Snapshot> frozen = readSnapshots(in);
+        Map<String, TrainingState.Snapshot> kept = readSnapshots(in);
         TrainingState state = new TrainingState(trainable, frozen, round, epoch, roundInEpoch, exchanges);
         metrics.forEach(state::putMetric);
+        kept.forEach(state::keep);
         return state;
     }
 

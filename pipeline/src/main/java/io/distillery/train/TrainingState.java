@@ -9,7 +9,8 @@ import java.util.Map;
  * What a training run is at a round boundary, and all that a checkpoint holds: the models being trained (one for
  * offline distillation, K for co-distillation), each averaged over its own workers every round; the frozen
  * snapshots (stale peers, a fixed teacher), broadcast to the workers but never averaged; and the counters that fix
- * the position in the schedule. Every shuffle is derived from (seed, epoch, partition) and every minibatch from
+ * the position in the schedule; states kept on the driver only (early stopping's best epochs) and the latest
+ * metrics. Every shuffle is derived from (seed, epoch, partition) and every minibatch from
  * the round within the epoch, so these counters are also the RNG position: a resumed run continues exactly.
  *
  * <p>Mutable, and owned by the driver's round loop; the workers only ever see copies of its model states.
@@ -19,6 +20,7 @@ public final class TrainingState implements Serializable {
 
     private final LinkedHashMap<String, ModelState> trainable;
     private final LinkedHashMap<String, Snapshot> frozen;
+    private final LinkedHashMap<String, Snapshot> kept = new LinkedHashMap<>();
     private final LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
     private long round;
     private int epoch;
@@ -80,6 +82,19 @@ public final class TrainingState implements Serializable {
     /** Snapshot exchanges done so far (co-distillation). */
     public int exchanges() {
         return exchanges;
+    }
+
+    /**
+     * States kept on the driver, never broadcast (early stopping's best epoch of each model), by name
+     * (unmodifiable).
+     */
+    public Map<String, Snapshot> kept() {
+        return Collections.unmodifiableMap(kept);
+    }
+
+    /** Sets or replaces kept state {@code name}. */
+    public void keep(String name, Snapshot snapshot) {
+        kept.put(name, snapshot);
     }
 
     /** The latest per-model metrics listeners recorded (for example held-out accuracy), by key. */
