@@ -235,8 +235,10 @@ public final class OutputLock implements AutoCloseable {
         try {
             io.touch(lock, System.currentTimeMillis());
         } catch (IOException e) {
-            // The commit's confirm() decides; a lost lock is reported there, with the path.
-            LOG.warn("Cannot refresh the lock {} of output {}: {}", lock, target, e.toString());
+            if (!closed) {  // not the beat that raced with close() deleting the lock
+                // The commit's confirm() decides; a lost lock is reported there, with the path.
+                LOG.warn("Cannot refresh the lock {} of output {}: {}", lock, target, e.toString());
+            }
         }
     }
 
