@@ -1,5 +1,6 @@
 package io.distillery.jobs;
 
+import com.typesafe.config.ConfigException;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.OutOfMemory;
 
@@ -49,35 +50,35 @@ public final class StageOutOfMemory extends RuntimeException {
         if (found.where() == OutOfMemory.Where.DRIVER && "idx".equals(cfg.data().format())) {
             smaller = "convert the IDX input to Parquet (the driver reads IDX files whole)";
         } else {
-            String key = batchSizeKey(stage);
+            String key = batchSizeKey(stage, cfg);
             smaller = key == null ? "lower the stage's batch size (distillery.*.batch-size)"
-                    : String.format(Locale.ROOT, "lower distillery.%s (now %d)", key, batchSize(stage, cfg));
+                    : String.format(Locale.ROOT, "lower distillery.%s (now %d)", key, cfg.raw().getInt(key));
         }
         return String.format(Locale.ROOT, "Stage %s ran out of memory %s (%s); %s or %s.", stage, where,
                 found.evidence(), memory, smaller);
     }
 
-    /** The batch-size key that sizes the stage's work per task, relative to {@code distillery.}. */
-    static String batchSizeKey(String stage) {
+    /**
+     * The batch-size key that sizes the stage's work per task, relative to {@code distillery.}: the student's for
+     * both distill stages, else the stage's own section ({@code <stage>.train.batch-size} for a stage named after
+     * its section); null when the config has no such key (e.g. {@code run} before any stage started).
+     */
+    static String batchSizeKey(String stage, DistilleryConfig cfg) {
+        String key;
         if (stage.startsWith("distill")) {
-            return "student.train.batch-size";
+            key = "student.train.batch-size";
+        } else {
+            key = switch (stage) {
+                case "train-teacher" -> "teacher.train.batch-size";
+                case "soft-targets" -> "soft-targets.batch-size";
+                case "evaluate" -> "evaluate.batch-size";
+                default -> stage + ".train.batch-size";
+            };
         }
-        return switch (stage) {
-            case "train-teacher" -> "teacher.train.batch-size";
-            case "soft-targets" -> "soft-targets.batch-size";
-            case "evaluate" -> "evaluate.batch-size";
-            default -> null;
-        };
-    }
-
-    private static int batchSize(String stage, DistilleryConfig cfg) {
-        if (stage.startsWith("distill")) {
-            return cfg.student().train().batchSize();
+        try {
+            return cfg.raw().hasPath(key) ? key : null;
+        } catch (ConfigException.BadPath e) {
+            return null;  // a stage name that is no config path
         }
-        return switch (stage) {
-            case "train-teacher" -> cfg.teacher().train().batchSize();
-            case "soft-targets" -> cfg.softTargets().batchSize();
-            default -> cfg.evaluate().batchSize();
-        };
     }
 }
