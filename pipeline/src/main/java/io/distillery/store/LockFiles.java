@@ -119,7 +119,7 @@ abstract class LockFiles {
     }
 
     /** Any other Hadoop file system; {@code create(path, false)} must be atomic there (it is on HDFS). */
-    private static final class Hadoop extends LockFiles {
+    static final class Hadoop extends LockFiles {
         private final FileSystem fs;
 
         Hadoop(FileSystem fs) {
@@ -171,7 +171,11 @@ abstract class LockFiles {
 
         @Override
         boolean rename(Path from, Path to) throws IOException {
-            return fs.rename(from, to);
+            try {
+                return fs.rename(from, to);  // HDFS says false when from is gone
+            } catch (FileNotFoundException e) {
+                return false;  // others (Hadoop's local file system, S3A) throw instead
+            }
         }
 
         @Override
