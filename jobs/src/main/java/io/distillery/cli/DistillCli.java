@@ -1,6 +1,8 @@
 package io.distillery.cli;
 
 import io.distillery.config.DistilleryException;
+import io.distillery.config.OutOfMemory;
+import io.distillery.jobs.StageOutOfMemory;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
@@ -9,7 +11,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code distill} command line: one subcommand per stage, {@code run} for all of them, {@code config} to print
  * the resolved config. Exit codes: 0 success, 2 a user error (bad config or input; one sentence on stderr),
- * 1 anything else.
+ * 1 anything else: a run out of memory with one sentence naming the stage and what to raise, any other failure with
+ * its stack trace.
  */
 @Command(name = "distill", mixinStandardHelpOptions = true, version = "Distillery 0.1.0",
         description = "Knowledge distillation at Spark scale.",
@@ -31,6 +34,11 @@ public final class DistillCli implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new DistillCli());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String memory = outOfMemory(e, cmd.getCommandName());
+            if (memory != null) {
+                cmd.getErr().println("error: " + memory);
+                return StageOutOfMemory.EXIT_CODE;
+            }
             DistilleryException user = userError(e);
             if (user != null) {
                 cmd.getErr().println("error: " + user.getMessage());
@@ -40,7 +48,29 @@ public final class DistillCli implements Runnable {
             e.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Thrown outside a stage (picocli passes Errors through): the command is all there is to name.
+            cli.getErr().println("error: " + outOfMemory(e, "distill " + String.join(" ", args)));
+            return StageOutOfMemory.EXIT_CODE;
+        }
+    }
+
+    /**
+     * The one sentence for a run out of memory behind {@code e}: the stage's ({@link StageOutOfMemory}), else one
+     * naming {@code command}; null when {@code e} is not about memory. Checked before user errors: a data reader
+     * may have wrapped a task's memory failure.
+     */
+    static String outOfMemory(Throwable e, String command) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StageOutOfMemory stage) {
+                return stage.getMessage();
+            }
+        }
+        return OutOfMemory.find(e).map(f -> "Command " + command + " ran out of memory (" + f.evidence()
+                + "); give the JVM more memory (-Xmx in DISTILL_JAVA_OPTS with deploy/bin/distill, "
+                + "spark.driver.memory and spark.executor.memory with spark-submit).").orElse(null);
     }
 
     /** The user error behind {@code e}, also when Spark wrapped it while failing a task. */

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Builds the Spark session of a subcommand. The master comes from spark-submit when it set one, else from
- * {@code --master}; Kryo with ND4J's registrator is the default serializer.
+ * {@code --master}; Kryo with ND4J's registrator is the default serializer. In local mode a task out of memory fails
+ * the job instead of ending the JVM with Spark's exit code 52.
  */
 public final class Sessions {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
@@ -33,6 +34,10 @@ public final class Sessions {
         conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
         if (conf.get("spark.master").startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");  // no lookup of this machine's name on the network
+            // Local tasks run in the driver's JVM, and Spark answers an OutOfMemoryError in a task by calling
+            // System.exit(52) from the task's thread: the driver would die without a word. At depth 0 the task
+            // fails like any other, the job fails with the error, and the CLI names the stage and what to raise.
+            conf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
         }
         checkReachable(conf.get("spark.master"));
         return SparkSession.builder().config(conf).getOrCreate();

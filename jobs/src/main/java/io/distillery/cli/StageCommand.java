@@ -3,6 +3,7 @@ package io.distillery.cli;
 import io.distillery.config.ConfigLoader;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.jobs.JobContext;
+import io.distillery.jobs.StageOutOfMemory;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
 
@@ -10,7 +11,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Base of the stage subcommands: load and validate the config before any Spark session exists, build the session,
- * run the job, always stop the session. Errors propagate to {@link DistillCli}, which maps them to exit codes.
+ * run the job, always stop the session. Errors propagate to {@link DistillCli}, which maps them to exit codes; a run
+ * out of memory becomes a {@link StageOutOfMemory} naming the stage first.
  */
 abstract class StageCommand implements Callable<Integer> {
     @Mixin
@@ -25,11 +27,22 @@ abstract class StageCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DistilleryConfig config = ConfigLoader.load(options.config, options.overrides);
-        SparkSession spark = Sessions.create("distillery " + stageName(), options.master);
         try {
-            run(JobContext.of(spark, config, options.overwrite, options.resume));
-        } finally {
-            spark.stop();
+            SparkSession spark = Sessions.create("distillery " + stageName(), options.master);
+            try {
+                run(JobContext.of(spark, config, options.overwrite, options.resume));
+            } finally {
+                spark.stop();
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            // Caught here, where the stage is known; picocli would let an Error escape its exception handler.
+            // Exception, not RuntimeException: Spark's Scala code throws the checked SparkException undeclared.
+            StageOutOfMemory memory = StageOutOfMemory.of(stageName().replace("distill-baseline",
+                    "distill --baseline"), config, e);
+            if (memory != null) {
+                throw memory;
+            }
+            throw e;
         }
         return 0;
     }

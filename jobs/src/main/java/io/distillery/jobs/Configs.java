@@ -1,6 +1,8 @@
 package io.distillery.jobs;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
+import io.distillery.config.DataSpec;
 import io.distillery.config.DistilleryConfig;
 
 /** Renders config subtrees canonically (sorted keys, no comments) for fingerprints. */
@@ -9,6 +11,26 @@ final class Configs {
     }
 
     static String render(DistilleryConfig cfg, String path) {
+        if ("data".equals(path)) {
+            return withoutNewDefaults(cfg.raw().getConfig(path), cfg.data()).root()
+                    .render(ConfigRenderOptions.concise());
+        }
         return cfg.raw().getValue(path).render(ConfigRenderOptions.concise());
+    }
+
+    /**
+     * The data subtree without the keys added after fingerprints were first recorded ({@code label-index},
+     * {@code csv}) while they hold their defaults: they do not change how the data is read then, and leaving them
+     * out keeps every output committed before them up to date.
+     */
+    private static Config withoutNewDefaults(Config data, DataSpec spec) {
+        Config out = data;
+        if (spec.labelIndex() == -1) {
+            out = out.withoutPath("label-index");
+        }
+        if (spec.csv().equals(DataSpec.Csv.DEFAULT)) {
+            out = out.withoutPath("csv");
+        }
+        return out;
     }
 }

@@ -7,6 +7,7 @@ import io.distillery.config.DistilleryException;
 import io.distillery.data.DatasetReader;
 import io.distillery.data.DatasetValidator;
 import io.distillery.provenance.Provenance;
+import io.distillery.store.OutputLock;
 import io.distillery.store.PartitionDirs;
 import io.distillery.store.SoftTargetSchema;
 import org.apache.spark.sql.Dataset;
@@ -30,6 +31,7 @@ import java.util.Map;
  * partitions only, and the next run adds the rest. Before any work, the store must have been made by the same
  * teacher with the same taps, classes, width and partitioning, every input partition already stored must be
  * unchanged since (its content hash is recorded in the store), and the new rows' ids must not already be stored.
+ * The run holds the store's {@link OutputLock} throughout, so a second run on the same store fails at once.
  */
 final class IncrementalSoftTargets {
     /** Provenance fact: {@code partition=hash;...} of the input partitions the store holds. */
@@ -40,6 +42,13 @@ final class IncrementalSoftTargets {
     }
 
     static void run(JobContext ctx) {
+        // Held for the whole run: two runs adding to one store would both find the same dates missing.
+        try (OutputLock lock = OutputLock.acquire(ctx.files(), ctx.config().softTargets().path())) {
+            add(ctx, lock);
+        }
+    }
+
+    private static void add(JobContext ctx, OutputLock lock) {
         DistilleryConfig cfg = ctx.config();
         DataSpec data = cfg.data();
         String storePath = cfg.softTargets().path();
@@ -68,7 +77,7 @@ final class IncrementalSoftTargets {
         checkNewIds(ctx, fresh, storePath);
 
         long t0 = System.nanoTime();
-        String staging = stagingPath(storePath);
+        String staging = lock.temporary();
         try {
             SoftTargetsJob.write(ctx, teacher, fresh, width, staging);
             List<String> written = PartitionDirs.list(ctx.files(), staging, data.partitionColumns());
@@ -79,6 +88,7 @@ final class IncrementalSoftTargets {
                 throw new DistilleryException("Partition directories " + unexpected + " written for store "
                         + storePath + " match no input partition directory " + missing + "; nothing was added.");
             }
+            lock.confirm();
             for (String partition : written) {
                 PartitionDirs.move(ctx.files(), staging, storePath, partition);
             }
@@ -147,11 +157,5 @@ final class IncrementalSoftTargets {
             throw new DistilleryException("Id " + clash.get(0).getLong(0) + " of the new input partitions is already "
                     + "in soft-target store " + storePath + "; ids must be unique across partitions.");
         }
-    }
-
-    private static String stagingPath(String storePath) {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(storePath);
-        return new org.apache.hadoop.fs.Path(p.getParent(), "." + p.getName() + ".tmp-"
-                + java.util.UUID.randomUUID()).toString();
     }
 }

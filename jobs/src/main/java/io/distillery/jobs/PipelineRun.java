@@ -73,7 +73,15 @@ public final class PipelineRun {
         }
         LOG.info("run: {} ...", name);
         long t0 = System.nanoTime();
-        body.run();
+        try {
+            body.run();
+        } catch (Exception | OutOfMemoryError e) {  // a SparkException is checked but thrown undeclared
+            StageOutOfMemory memory = StageOutOfMemory.of(name, ctx.config(), e);  // name the stage that ran out
+            if (memory != null) {
+                throw memory;
+            }
+            throw e;
+        }
         LOG.info(String.format(Locale.ROOT, "run: %s done in %.1f s", name, (System.nanoTime() - t0) / 1e9));
     }
 }

@@ -384,4 +384,42 @@ class BadInputTest {
         assertTrue(r.seconds() < 30, "took " + r.seconds() + " s");
         assertFalse(Files.exists(runDir));
     }
+
+    /** Writes a CSV fixture of 20 rows, label {@code i mod 10} first, then 5 features, as {@code base/dir/file}. */
+    private static void writeCsv(String dir, String file, String delimiter, java.util.function.IntFunction<String> cell)
+            throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            List<String> fields = new ArrayList<>(List.of(Integer.toString(i % 10)));
+            for (int j = 0; j < 5; j++) {
+                fields.add(j == 2 ? cell.apply(i) : Float.toString(new Random(i * 5L + j).nextFloat()));
+            }
+            text.append(String.join(delimiter, fields)).append('\n');
+        }
+        Path d = base.resolve(dir);
+        Files.createDirectories(d);
+        byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.io.OutputStream out = file.endsWith(".gz")
+                ? new java.util.zip.GZIPOutputStream(Files.newOutputStream(d.resolve(file)))
+                : Files.newOutputStream(d.resolve(file))) {
+            out.write(bytes);
+        }
+    }
+
+    @Test
+    void csvLabelPositionOutOfRange() throws IOException {
+        writeCsv("csv-six-columns", "part-0.csv", ";", i -> "0.5");
+        refusedTraining("CSV label position out of range", "csv-six-columns",
+                List.of("data.format=csv", "data.csv.header=false", "data.csv.delimiter=\";\"", "data.label-index=6"),
+                "distillery.data.label-index is 6", "6 columns [_c0, _c1, _c2, _c3, _c4, _c5]",
+                "positions 0 to 5");
+    }
+
+    @Test
+    void csvFeatureColumnNotNumeric() throws IOException {
+        writeCsv("csv-text-value", "part-0.csv.gz", ",", i -> i == 13 ? "n/a" : "0.5");
+        refusedTraining("CSV feature column not numeric", "csv-text-value",
+                List.of("data.format=csv", "data.csv.header=false", "data.label-index=0"),
+                "Column '_c3'", "not numeric", "string", "the value 'n/a'", "distillery.data.feature-columns");
+    }
 }

@@ -168,7 +168,10 @@ public final class Cli {
         }
     }
 
-    /** Hidden temporary directories left by an uncommitted AtomicOutput ({@code .name.tmp-uuid}) under root. */
+    /**
+     * What an unfinished AtomicOutput or OutputLock leaves under root: hidden temporaries ({@code .name.tmp-uuid}),
+     * replaced artifacts moved aside ({@code .name.old-uuid}) and output locks ({@code .name.lock}).
+     */
     public static List<Path> leftoverTemps(Path root) {
         if (!Files.exists(root)) {
             return List.of();
@@ -176,7 +179,8 @@ public final class Cli {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(p -> {
                 String n = p.getFileName().toString();
-                return n.startsWith(".") && n.contains(".tmp-");
+                return n.startsWith(".") && (n.contains(".tmp-") || n.contains(".old-") || n.endsWith(".lock")
+                        || n.contains(".lock.stale-"));
             }).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -11,23 +11,53 @@ import java.util.List;
  * @param test             path of the held-out set, same format
  * @param format           {@code parquet}, {@code csv} or {@code idx}
  * @param idColumn         id column; generated (stable across runs over the same files) when absent from the data
- * @param labelColumn      integer label column
+ * @param labelColumn      integer label column (when {@code labelIndex} is -1)
  * @param featuresColumn   an {@code array<float>} column holding all features, or empty when {@code featureColumns}
  *                         is used
  * @param featureColumns   numeric feature columns, in order, used when {@code featuresColumn} is empty
  * @param numClasses       number of classes; labels must lie in {@code [0, numClasses)}
  * @param inputShape       {@code [channels, height, width]} for convolutional models, empty for flat inputs
  * @param partitionColumns Hive-style partition columns of the input, kept in the soft-target store
+ * @param labelIndex       0-based position of the label column among the file's columns (partition columns not
+ *                         counted), or -1 to find it by {@code labelColumn}; for CSV without a header, whose columns
+ *                         are named {@code _c0, _c1, ...}
+ * @param csv              how CSV files are laid out (used when {@code format} is {@code csv})
  */
 public record DataSpec(String train, String test, String format, String idColumn, String labelColumn,
                        String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
-                       List<String> partitionColumns) {
+                       List<String> partitionColumns, int labelIndex, Csv csv) {
+
+    /**
+     * The layout of CSV files. Gzipped files ({@code .csv.gz}) are read as they are; Spark reads each whole in one
+     * task, since gzip cannot be split.
+     *
+     * @param header    whether the first line of each file names the columns; without one Spark names them
+     *                  {@code _c0, _c1, ...} in file order
+     * @param delimiter the field separator, one or more characters (e.g. {@code ;} or a tab)
+     */
+    public record Csv(boolean header, String delimiter) {
+        /** A header line and commas. */
+        public static final Csv DEFAULT = new Csv(true, ",");
+    }
+
+    /** A spec that finds the label by name and reads CSV with a header and commas. */
+    public DataSpec(String train, String test, String format, String idColumn, String labelColumn,
+                    String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
+                    List<String> partitionColumns) {
+        this(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses, inputShape,
+                partitionColumns, -1, Csv.DEFAULT);
+    }
 
     static DataSpec from(Config c, ConfigProblems problems) {
         DataSpec d = new DataSpec(c.getString("train"), c.getString("test"), c.getString("format"),
                 c.getString("id-column"), c.getString("label-column"), c.getString("features-column"),
                 c.getStringList("feature-columns"), c.getInt("num-classes"), c.getIntList("input-shape"),
-                c.getStringList("partition-columns"));
+                c.getStringList("partition-columns"), c.getInt("label-index"),
+                new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")));
+        problems.check(d.labelIndex >= -1, "Key distillery.data.label-index is " + d.labelIndex
+                + "; use a column position from 0, or -1 to find the label by distillery.data.label-column.");
+        problems.check(!d.csv.delimiter().isEmpty(),
+                "Key distillery.data.csv.delimiter is empty; name the field separator, e.g. \",\" or \";\".");
         problems.check(!d.train.isBlank(), "Key distillery.data.train is empty; name the training data path.");
         problems.check(!d.test.isBlank(), "Key distillery.data.test is empty; name the held-out data path.");
         problems.check(List.of("parquet", "csv", "idx").contains(d.format),
@@ -46,7 +76,7 @@ public record DataSpec(String train, String test, String format, String idColumn
     /** The same spec without partition columns: they describe the training input, not the held-out set. */
     public DataSpec forHeldOut() {
         return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses,
-                inputShape, List.of());
+                inputShape, List.of(), labelIndex, csv);
     }
 
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */

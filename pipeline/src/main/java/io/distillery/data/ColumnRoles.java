@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
@@ -37,12 +38,21 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
     private static final Set<DataType> INTEGRAL = Set.of(DataTypes.ByteType, DataTypes.ShortType,
             DataTypes.IntegerType, DataTypes.LongType);
 
+    /** Resolves roles in {@code schema}, without example values in the messages; see the other overload. */
+    static ColumnRoles resolve(StructType schema, DataSpec spec, String path) {
+        return resolve(schema, spec, path, column -> null);
+    }
+
     /**
      * Resolves roles in {@code schema}. A canonical schema (see {@link Canonical}) uses the canonical names; raw data
-     * uses the names in {@code spec}. For CSV with {@code features-column} set and absent from the file, the
-     * features are all remaining numeric columns in file order, because CSV has no array type.
+     * uses the names in {@code spec}, and the label's position when {@code spec.labelIndex()} is set. For CSV with
+     * {@code features-column} set and absent from the file, the features are all remaining columns in file order,
+     * because CSV has no array type; each must be numeric.
+     *
+     * @param example a value of a column that is not a number, for the message (null when none is known); the
+     *                schema alone cannot say which value made Spark infer a string
      */
-    static ColumnRoles resolve(StructType schema, DataSpec spec, String path) {
+    static ColumnRoles resolve(StructType schema, DataSpec spec, String path, Function<String, String> example) {
         ConfigProblems problems = new ConfigProblems();
         List<String> names = Arrays.asList(schema.fieldNames());
         boolean canonical = Canonical.isCanonical(schema);
@@ -61,10 +71,17 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
         }
 
         String label = canonical ? Canonical.LABEL : spec.labelColumn();
-        if (!names.contains(label)) {
+        if (!canonical && spec.labelIndex() >= 0) {
+            List<String> fileColumns = names.stream().filter(n -> !spec.partitionColumns().contains(n)).toList();
+            label = spec.labelIndex() < fileColumns.size() ? fileColumns.get(spec.labelIndex()) : null;
+            problems.check(label != null, "Key distillery.data.label-index is " + spec.labelIndex()
+                    + " but the data at '" + path + "' has " + fileColumns.size() + " columns "
+                    + abbreviate(fileColumns) + ", at positions 0 to " + (fileColumns.size() - 1) + ".");
+        }
+        if (label != null && !names.contains(label)) {
             problems.add(missing(label, canonical ? "the canonical form" : "distillery.data.label-column", names,
                     where));
-        } else {
+        } else if (label != null) {
             DataType t = schema.apply(label).dataType();
             problems.check(INTEGRAL.contains(t), "Label column '" + label + "'" + where + " has type "
                     + t.simpleString() + "; labels must be integers (int or long).");
@@ -90,15 +107,24 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
                 problems.check(ok, "Features column '" + featuresName + "'" + where + " has type " + t.simpleString()
                         + "; it must be an array of numbers (array<float>, array<double> or array<int>).");
             } else if ("csv".equals(spec.format()) && !canonical) {
+                List<StructField> notNumbers = new ArrayList<>();
                 for (StructField f : schema.fields()) {
                     String n = f.name();
-                    if (!n.equals(label) && !n.equals(id) && !n.equals(idName) && !partitions.contains(n)
-                            && f.dataType() instanceof NumericType) {
+                    if (n.equals(label) || n.equals(id) || n.equals(idName) || partitions.contains(n)) {
+                        continue;
+                    }
+                    if (f.dataType() instanceof NumericType) {
                         featureList.add(n);
+                    } else {
+                        notNumbers.add(f);  // silently dropping it would change the feature width
                     }
                 }
-                problems.check(!featureList.isEmpty(), "The CSV data at '" + path
-                        + "' has no numeric columns besides the id and label to use as features" + has);
+                if (!notNumbers.isEmpty()) {
+                    problems.add(notNumeric(notNumbers, path, example));
+                } else {
+                    problems.check(!featureList.isEmpty(), "The CSV data at '" + path
+                            + "' has no numeric columns besides the id and label to use as features" + has);
+                }
             } else {
                 problems.add(missing(featuresName, "distillery.data.features-column", names, where));
             }
@@ -108,8 +134,11 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
                 if (!names.contains(f)) {
                     absent.add(f);
                 } else if (!(schema.apply(f).dataType() instanceof NumericType)) {
+                    String value = example.apply(f);
                     problems.add("Feature column '" + f + "'" + where + " has type "
-                            + schema.apply(f).dataType().simpleString() + "; feature columns must be numeric.");
+                            + schema.apply(f).dataType().simpleString()
+                            + (value == null ? "" : " (e.g. the value '" + value + "')")
+                            + "; feature columns must be numeric.");
                 }
             }
             if (absent.size() == 1) {
@@ -139,6 +168,23 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
         }
         return array(featureColumns.stream().map(f -> col(quote(f)).cast(DataTypes.FloatType))
                 .toArray(Column[]::new));
+    }
+
+    /** One sentence on the CSV columns that would be features but are not numbers, with a value of the first. */
+    private static String notNumeric(List<StructField> columns, String path, Function<String, String> example) {
+        StructField first = columns.get(0);
+        String value = example.apply(first.name());
+        String read = "Spark read " + (columns.size() == 1 ? "it" : "'" + first.name() + "'") + " as "
+                + first.dataType().simpleString() + (value == null ? "" : ", e.g. the value '" + value + "'");
+        String fix = "; fix the data, or list the feature columns to use in distillery.data.feature-columns "
+                + "(with distillery.data.features-column = \"\").";
+        if (columns.size() == 1) {
+            return "Column '" + first.name() + "' of the CSV data at '" + path + "' is not numeric (" + read
+                    + "), so it cannot be a feature" + fix;
+        }
+        List<String> names = columns.stream().map(StructField::name).toList();
+        return columns.size() + " columns of the CSV data at '" + path + "' are not numeric, " + abbreviate(names)
+                + " (" + read + "), so they cannot be features" + fix;
     }
 
     /** Backtick-quotes a column name so that dots and spaces in user column names are taken literally. */

@@ -25,6 +25,9 @@ import static org.apache.spark.sql.functions.col;
  * Spark job; call it on the result before training.
  */
 public final class DatasetReader {
+    /** Characters of a bad value quoted in a message. */
+    private static final int MAX_EXAMPLE = 40;
+
     private DatasetReader() {
     }
 
@@ -32,8 +35,9 @@ public final class DatasetReader {
      * Reads {@code path} as {@code spec.format()} and returns the canonical form. The result is lazy except for the
      * small job that generates ids when the data has no id column (and CSV schema inference).
      *
-     * @param path a Parquet directory or file, a CSV file or directory (with a header row), or a local IDX image
-     *             file whose label file sits beside it ({@code images-idx3} replaced by {@code labels-idx1})
+     * @param path a Parquet directory or file, a CSV file or directory (plain or gzipped; header and delimiter as
+     *             {@code spec.csv()} says), or a local IDX image file whose label file sits beside it
+     *             ({@code images-idx3} replaced by {@code labels-idx1})
      * @throws DistilleryException when the path does not exist, cannot be read, or lacks the configured columns
      */
     public static Dataset<Row> read(SparkSession spark, DataSpec spec, String path) {
@@ -69,8 +73,10 @@ public final class DatasetReader {
             return switch (spec.format()) {
                 // Only Parquet files: an artifact directory also holds metadata.json.
                 case "parquet" -> reader.option("pathGlobFilter", "*.parquet").parquet(paths);
-                // inferSchema: CSV has no types; we need ints for labels and numbers for features.
-                case "csv" -> reader.option("header", "true").option("inferSchema", "true").csv(paths);
+                // inferSchema: CSV has no types; we need ints for labels and numbers for features. Spark names the
+                // columns of a file without a header _c0, _c1, ...; gzipped files are decompressed by extension.
+                case "csv" -> reader.option("header", Boolean.toString(spec.csv().header()))
+                        .option("sep", spec.csv().delimiter()).option("inferSchema", "true").csv(paths);
                 default -> throw new DistilleryException("Data format '" + spec.format()
                         + "' is not supported; use parquet, csv or idx.");
             };
@@ -83,7 +89,8 @@ public final class DatasetReader {
 
     /** Canonical form of a freshly read file scan (the id generator needs the scan itself, see {@link StableIds}). */
     static Dataset<Row> toCanonical(SparkSession spark, Dataset<Row> scan, DataSpec spec, String path) {
-        ColumnRoles roles = ColumnRoles.resolve(scan.schema(), spec, path).throwIfProblems();
+        ColumnRoles roles = ColumnRoles.resolve(scan.schema(), spec, path, column -> notANumber(scan, column))
+                .throwIfProblems();
         Dataset<Row> withId;
         String idColumn;
         if (roles.idColumn() != null) {
@@ -105,6 +112,25 @@ public final class DatasetReader {
             cols.add(col(ColumnRoles.quote(p)));
         }
         return withId.select(cols.toArray(Column[]::new));
+    }
+
+    /**
+     * A value of {@code column} that is not a number (what made Spark infer a string for a CSV column), for the
+     * message; null when there is none or it cannot be read. Runs a small Spark job, on the error path only.
+     */
+    private static String notANumber(Dataset<Row> scan, String column) {
+        Column c = col(ColumnRoles.quote(column));
+        try {
+            List<Row> found = scan.select(c.cast(DataTypes.StringType)).where(c.isNotNull()
+                    .and(c.cast(DataTypes.DoubleType).isNull())).limit(1).collectAsList();
+            if (found.isEmpty()) {
+                return null;
+            }
+            String value = found.get(0).getString(0);
+            return value.length() <= MAX_EXAMPLE ? value : value.substring(0, MAX_EXAMPLE) + "...";
+        } catch (Exception e) {  // Spark's Scala code may throw the checked SparkException undeclared
+            return null;  // the message names the column and its type without an example
+        }
     }
 
     /** IDX input: a local image file, with the label file beside it. */

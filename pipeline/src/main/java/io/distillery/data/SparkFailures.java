@@ -1,6 +1,7 @@
 package io.distillery.data;
 
 import io.distillery.config.DistilleryException;
+import io.distillery.config.OutOfMemory;
 
 /**
  * Turns Spark's failures while reading user data into {@link DistilleryException}s that name the path. Spark's own
@@ -15,8 +16,9 @@ final class SparkFailures {
         if (e instanceof DistilleryException de) {
             return de;
         }
-        if (isEnvironmentFailure(e)) {
-            // A missing class or native library is a broken deployment, not bad data: do not blame the input.
+        if (isEnvironmentFailure(e) || OutOfMemory.find(e).isPresent()) {
+            // A missing class or native library is a broken deployment, and a task out of memory (an executor's
+            // error comes back as a message only) needs more memory or smaller batches: not bad data either way.
             return e instanceof RuntimeException re ? re : new IllegalStateException(e);
         }
         String msg = String.valueOf(e.getMessage());

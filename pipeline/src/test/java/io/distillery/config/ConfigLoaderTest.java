@@ -46,6 +46,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void csvOptionsAndTheLabelPosition() {
+        DataSpec d = ConfigLoader.load(null, withData()).data();
+        assertEquals(-1, d.labelIndex());
+        assertEquals(DataSpec.Csv.DEFAULT, d.csv());
+        d = ConfigLoader.load(null, withData("data.format=csv", "data.csv.header=false", "data.csv.delimiter=\"\\t\"",
+                "data.label-index=0")).data();
+        assertEquals(new DataSpec.Csv(false, "\t"), d.csv());
+        assertEquals(0, d.labelIndex());
+        assertEquals(d.csv(), d.forHeldOut().csv());
+        assertEquals(0, d.forHeldOut().labelIndex());
+
+        DistilleryException e = assertThrows(DistilleryException.class, () -> ConfigLoader.load(null,
+                withData("data.csv.delimiter=\"\"", "data.label-index=-2")));
+        assertTrue(e.getMessage().contains("Key distillery.data.csv.delimiter is empty"), e.getMessage());
+        assertTrue(e.getMessage().contains("Key distillery.data.label-index is -2"), e.getMessage());
+        e = assertThrows(DistilleryException.class, () -> ConfigLoader.load(null, withData("data.csv.header=maybe")));
+        assertTrue(e.getMessage().contains("distillery.data.csv.header") && e.getMessage().contains("maybe"),
+                e.getMessage());
+    }
+
+    @Test
     void missingDataPathsAreReportedTogether() {
         DistilleryException e = assertThrows(DistilleryException.class, () -> ConfigLoader.load(null, List.of()));
         assertTrue(e.getMessage().contains("distillery.data.train"), e.getMessage());

@@ -1,6 +1,7 @@
 package io.distillery.data;
 
 import io.distillery.config.DataSpec;
+import io.distillery.config.DistilleryException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -13,15 +14,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DatasetReaderTest {
@@ -94,6 +101,110 @@ class DatasetReaderTest {
         assertCanonical(d);
         DatasetValidator.validate(d, spec, path);
         assertEquals(10, d.first().getList(2).size());
+    }
+
+    /** A spec for CSV whose features are the columns besides the label (and an id column, when there is one). */
+    private static DataSpec csvSpec(int labelIndex, String labelColumn, boolean header, String delimiter) {
+        return new DataSpec("t", "t", "csv", "id", labelColumn, "features", List.of(), 4, List.of(), List.of(),
+                labelIndex, new DataSpec.Csv(header, delimiter));
+    }
+
+    /** Writes {@code lines} to {@code name} under the test's folder, gzipped when the name ends with .gz. */
+    private Path writeLines(String name, List<String> lines) throws IOException {
+        Path file = tmp.resolve(name);
+        byte[] text = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+        try (OutputStream out = name.endsWith(".gz") ? new GZIPOutputStream(Files.newOutputStream(file))
+                : Files.newOutputStream(file)) {
+            out.write(text);
+        }
+        return file;
+    }
+
+    /** Twelve rows: label i mod 4 at {@code labelAt} among three features i + 0.25, i + 0.5, i + 0.75. */
+    private static List<String> rows(int labelAt, String delimiter) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            List<String> fields = new ArrayList<>(List.of(i + ".25", i + ".5", i + ".75"));
+            fields.add(labelAt, Integer.toString(i % 4));
+            lines.add(String.join(delimiter, fields));
+        }
+        return lines;
+    }
+
+    /** Canonical rows as "id label features" strings, in id order. */
+    private static List<String> collect(Dataset<Row> d) {
+        return d.orderBy("id").collectAsList().stream()
+                .map(r -> r.getLong(0) + " " + r.getInt(1) + " " + r.getList(2)).toList();
+    }
+
+    private static List<String> expectedRows() {
+        return IntStream.range(0, 12).mapToObj(i -> i + " " + (i % 4) + " [" + i + ".25, " + i + ".5, " + i + ".75]")
+                .toList();
+    }
+
+    @Test
+    void csvWithoutHeaderFindsTheLabelByPositionOrByItsGeneratedName() throws IOException {
+        String first = writeLines("first.csv", rows(0, ",")).toString();
+        DataSpec byPosition = csvSpec(0, "label", false, ",");
+        Dataset<Row> d = DatasetReader.read(spark, byPosition, first);
+        assertCanonical(d);
+        DatasetValidator.validate(d, byPosition, first);
+        assertEquals(expectedRows(), collect(d), "ids 0..11 in file order, the other columns the features");
+        assertEquals(List.of("_c0", "_c1", "_c2", "_c3"),
+                List.of(DatasetReader.columnNames(spark, byPosition, first)), "Spark's names without a header");
+        assertEquals(expectedRows(), collect(DatasetReader.read(spark, csvSpec(-1, "_c0", false, ","), first)));
+
+        String third = writeLines("third.csv", rows(2, ",")).toString();  // label between the features
+        assertEquals(expectedRows(), collect(DatasetReader.read(spark, csvSpec(2, "label", false, ","), third)));
+        assertEquals(expectedRows(), collect(DatasetReader.read(spark, csvSpec(-1, "_c2", false, ","), third)));
+    }
+
+    @Test
+    void gzippedCsvReadsLikeThePlainFile() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("f1,f2,f3,label"));
+        lines.addAll(rows(3, ","));
+        DataSpec spec = csvSpec(-1, "label", true, ",");
+        String plain = writeLines("plain.csv", lines).toString();
+        String gzip = writeLines("data.csv.gz", lines).toString();
+        Dataset<Row> d = DatasetReader.read(spark, spec, gzip);
+        assertCanonical(d);
+        DatasetValidator.validate(d, spec, gzip);
+        assertEquals(expectedRows(), collect(d));
+        assertEquals(collect(DatasetReader.read(spark, spec, plain)), collect(d));
+        byte[] head = Files.readAllBytes(Path.of(gzip));
+        assertTrue((head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b, "the file really is gzip");
+    }
+
+    @Test
+    void csvWithOtherDelimiters() throws IOException {
+        for (String delimiter : List.of(";", "\t", "||")) {
+            List<String> lines = new ArrayList<>(List.of(String.join(delimiter, "label", "a", "b", "c")));
+            lines.addAll(rows(0, delimiter));
+            String path = writeLines("sep-" + lines.get(0).length() + ".csv", lines).toString();
+            DataSpec spec = csvSpec(-1, "label", true, delimiter);
+            Dataset<Row> d = DatasetReader.read(spark, spec, path);
+            assertCanonical(d);
+            assertEquals(expectedRows(), collect(d), "delimiter '" + delimiter + "'");
+        }
+    }
+
+    @Test
+    void csvMistakesAreOneSentenceNamingThePathTheColumnAndTheValue() throws IOException {
+        String path = writeLines("four.csv", rows(0, ",")).toString();
+        DistilleryException outOfRange = assertThrows(DistilleryException.class,
+                () -> DatasetReader.read(spark, csvSpec(4, "label", false, ","), path));
+        assertEquals("Key distillery.data.label-index is 4 but the data at '" + path + "' has 4 columns "
+                + "[_c0, _c1, _c2, _c3], at positions 0 to 3.", outOfRange.getMessage());
+
+        List<String> lines = new ArrayList<>(rows(0, ","));
+        lines.set(7, "3,7.25,n/a,7.75");
+        String text = writeLines("text.csv", lines).toString();
+        DistilleryException notANumber = assertThrows(DistilleryException.class,
+                () -> DatasetReader.read(spark, csvSpec(0, "label", false, ","), text));
+        assertEquals("Column '_c2' of the CSV data at '" + text + "' is not numeric (Spark read it as string, e.g. "
+                + "the value 'n/a'), so it cannot be a feature; fix the data, or list the feature columns to use in "
+                + "distillery.data.feature-columns (with distillery.data.features-column = \"\").",
+                notANumber.getMessage());
     }
 
     @Test

@@ -1,0 +1,45 @@
+package io.distillery.jobs;
+
+import io.distillery.config.ConfigLoader;
+import io.distillery.config.DistilleryConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Configs#render}: the data keys added for CSV leave every stage's fingerprint as it was while they hold
+ * their defaults, so outputs committed before them stay up to date; set, they change it.
+ */
+class ConfigsTest {
+    private static DistilleryConfig load(String... more) {
+        List<String> o = new ArrayList<>(List.of("data.train=/data/train", "data.test=/data/test"));
+        o.addAll(List.of(more));
+        return ConfigLoader.load(null, o);
+    }
+
+    @Test
+    void newDataKeysAtTheirDefaultsAreLeftOut() {
+        String defaults = Configs.render(load(), "data");
+        assertFalse(defaults.contains("label-index") || defaults.contains("csv"), defaults);
+        // The keys that were always there, as before: the whole subtree minus the two new keys.
+        String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv").root()
+                .render(com.typesafe.config.ConfigRenderOptions.concise());
+        assertEquals(before, defaults);
+        assertTrue(defaults.contains("\"train\":\"/data/train\""), defaults);
+    }
+
+    @Test
+    void newDataKeysThatAreSetChangeTheRendering() {
+        String defaults = Configs.render(load(), "data");
+        assertTrue(Configs.render(load("data.label-index=0"), "data").contains("\"label-index\":0"));
+        assertTrue(Configs.render(load("data.csv.header=false"), "data").contains("\"header\":false"));
+        assertFalse(defaults.equals(Configs.render(load("data.csv.delimiter=\";\""), "data")));
+        assertEquals("[\"h1\"]", Configs.render(load("soft-targets.taps=[h1]",
+                "teacher.model.layers=[{type=dense,name=h1,units=8}]"), "soft-targets.taps"), "non-object values");
+    }
+}
