@@ -13,6 +13,7 @@ import io.distillery.store.ArtifactFiles;
 import io.distillery.store.AtomicOutput;
 import io.distillery.store.TeacherTargets;
 import io.distillery.train.CoDistillationStep;
+import io.distillery.train.EarlyStopping;
 import io.distillery.train.HeldOutAccuracy;
 import io.distillery.train.LabelLayout;
 import io.distillery.train.ModelState;
@@ -89,9 +90,9 @@ public final class CodistillJob {
         int width = in.width();
         RowLabels packing = in.packing();
         Map<String, MultiLayerNetwork> nets = networks(cfg, width);
-        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(in.rows(), workers, width, packing);
-        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(Inputs.test(ctx), ctx.workers(0), width,
-                RowLabels.oneHot(classes));
+        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(Splits.training(ctx, in.rows()), workers, width,
+                packing);
+        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, in.rows(), width);
         try {
             List<TrainedModel> models = models(c, nets, packing, blocks, workers);
             int roundsPerEpoch = roundsPerEpoch(blocks, c);
@@ -120,8 +121,7 @@ public final class CodistillJob {
                     provenance, List.of(exchange));
             long bytes = end.trainable().values().stream().mapToLong(s -> s.withoutUpdater().bytes()).sum();
             Provenance done = provenance.withFact("exchanges", Integer.toString(end.exchanges()))
-                    .withFact("bytes-per-exchange", Long.toString(bytes))
-                    .withFact("epochs", Integer.toString(end.epoch()));
+                    .withFact("bytes-per-exchange", Long.toString(bytes));
             save(ctx, c, nets, end, done, exchange.schedule());
             Training.checkpoints(ctx, c.path()).clear();
             LOG.info(String.format("codistill: %d models trained and saved to %s in %.1f s (%d exchanges of %d bytes)",
@@ -256,10 +256,11 @@ public final class CodistillJob {
         try (AtomicOutput out = AtomicOutput.begin(files, c.path(), ctx.overwrite())) {
             for (Map.Entry<String, MultiLayerNetwork> e : nets.entrySet()) {
                 MultiLayerNetwork net = e.getValue();
-                end.model(e.getKey()).applyTo(Network.of(net));
+                EarlyStopping.best(end, e.getKey()).applyTo(Network.of(net));
                 net.setEpochCount(end.epoch());
                 String dir = out.path() + "/" + e.getKey();
-                ModelArtifact.write(files, net, dir, provenance.withFact("role", "codistill/" + e.getKey()));
+                ModelArtifact.write(files, net, dir, Training.withEpochs(ctx, provenance, end, e.getKey())
+                        .withFact("role", "codistill/" + e.getKey()));
                 files.writeText(dir + "/" + ArtifactFiles.SUCCESS, "");
             }
             files.writeText(out.path() + "/" + SCHEDULE_FILE, "round\tmodel\tlearnt_from\n"

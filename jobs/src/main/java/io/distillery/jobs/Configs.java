@@ -15,12 +15,28 @@ final class Configs {
             return withoutNewDefaults(cfg.raw().getConfig(path), cfg.data()).root()
                     .render(ConfigRenderOptions.concise());
         }
+        if (path.endsWith(".train")) {
+            return withoutScheduleOnlyKeys(cfg.raw().getConfig(path)).root().render(ConfigRenderOptions.concise());
+        }
         return cfg.raw().getValue(path).render(ConfigRenderOptions.concise());
     }
 
     /**
+     * A training schedule without the keys that cannot change the trained model ({@code checkpoint-rounds}: how
+     * often the state is saved) or that were added after fingerprints were first recorded while they hold their
+     * defaults ({@code patience = 0}).
+     */
+    private static Config withoutScheduleOnlyKeys(Config train) {
+        Config out = train.withoutPath("checkpoint-rounds");
+        if (train.hasPath("patience") && train.getInt("patience") == 0) {
+            out = out.withoutPath("patience");
+        }
+        return out;
+    }
+
+    /**
      * The data subtree without the keys added after fingerprints were first recorded ({@code label-index},
-     * {@code csv}) while they hold their defaults: they do not change how the data is read then, and leaving them
+     * {@code csv}, {@code validation-fraction}) while they hold their defaults: they do not change how the data is read then, and leaving them
      * out keeps every output committed before them up to date.
      */
     private static Config withoutNewDefaults(Config data, DataSpec spec) {
@@ -30,6 +46,9 @@ final class Configs {
         }
         if (spec.csv().equals(DataSpec.Csv.DEFAULT)) {
             out = out.withoutPath("csv");
+        }
+        if (spec.validationFraction() == 0.0) {
+            out = out.withoutPath("validation-fraction");
         }
         return out;
     }

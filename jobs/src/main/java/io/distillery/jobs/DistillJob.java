@@ -94,10 +94,9 @@ public final class DistillJob {
         Dataset<Row> rows = readStore(ctx, storePath, teacher, plan.tapColumns());
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
-        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(rows, ctx.workers(role.train().workers()), width,
-                plan.rows());
-        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(Inputs.test(ctx), ctx.workers(0), width,
-                RowLabels.oneHot(classes));
+        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(Splits.training(ctx, rows),
+                ctx.workers(role.train().workers()), width, plan.rows());
+        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, rows, width);
         LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}", name,
                 plan.exported().numParams(), plan.trained().numParams(), plan.layout(), plan.formula(),
                 cfg.distill().labelledFraction());
@@ -109,8 +108,8 @@ public final class DistillJob {
         facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
-        MultiLayerNetwork trained = Training.trainOne(ctx, name, role, trainBlocks, testBlocks, plan, provenance);
-        ModelArtifact.save(ctx.files(), trained, output, provenance, ctx.overwrite());
+        Training.Trained trained = Training.trainOne(ctx, name, role, trainBlocks, testBlocks, plan, provenance);
+        ModelArtifact.save(ctx.files(), trained.network(), output, trained.provenance(), ctx.overwrite());
         Training.checkpoints(ctx, output).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();

@@ -43,15 +43,15 @@ public final class TrainTeacherJob {
         DistilleryConfig cfg = ctx.config();
         RoleSpec teacher = cfg.teacher();
         StageOutput.checkWritable(ctx, teacher.path());
-        Dataset<Row> train = Inputs.train(ctx);
-        Dataset<Row> test = Inputs.test(ctx);
-        int width = Inputs.featureWidth(ctx, train);
+        Dataset<Row> all = Inputs.train(ctx);
+        Dataset<Row> train = Splits.training(ctx, all);
+        int width = Inputs.featureWidth(ctx, all);
         int classes = cfg.data().numClasses();
         String fingerprint = fingerprint(ctx);
 
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(train, ctx.workers(teacher.train().workers()), width,
                 RowLabels.oneHot(classes));
-        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, ctx.workers(0), width, RowLabels.oneHot(classes));
+        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, all, width);
         MultiLayerNetwork net = ModelFactory.build(teacher.model(), width, cfg.data().inputShape(), classes,
                 new LossMCXENT(), cfg.seed());
         LOG.info("teacher: {} parameters, {} layers, training {} epochs on {} partitions",
@@ -62,9 +62,9 @@ public final class TrainTeacherJob {
                 List.of(new Provenance.InputRef("train-data", cfg.data().train(),
                         ctx.files().contentHash(cfg.data().train()))),
                 modelFacts("teacher", classes, width, fingerprint));
-        MultiLayerNetwork trained = Training.trainOne(ctx, "teacher", teacher, trainBlocks, testBlocks,
+        Training.Trained trained = Training.trainOne(ctx, "teacher", teacher, trainBlocks, testBlocks,
                 StudentPlan.plain(net, RowLabels.oneHot(classes), "ce"), provenance);
-        ModelArtifact.save(ctx.files(), trained, teacher.path(), provenance, ctx.overwrite());
+        ModelArtifact.save(ctx.files(), trained.network(), teacher.path(), trained.provenance(), ctx.overwrite());
         Training.checkpoints(ctx, teacher.path()).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();

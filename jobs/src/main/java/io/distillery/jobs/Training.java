@@ -7,6 +7,7 @@ import io.distillery.train.AveragingEngine;
 import io.distillery.train.CheckpointListener;
 import io.distillery.train.Checkpoints;
 import io.distillery.train.Dl4jEpochEngine;
+import io.distillery.train.EarlyStopping;
 import io.distillery.train.HeldOutAccuracy;
 import io.distillery.train.ModelState;
 import io.distillery.train.ProgressLog;
@@ -44,20 +45,38 @@ final class Training {
     }
 
     /**
+     * A trained model ready to save.
+     *
+     * @param network    the exported network: the best epoch's with early stopping, else the last epoch's
+     * @param provenance the run's provenance with the epochs trained and the epoch kept
+     */
+    record Trained(MultiLayerNetwork network, Provenance provenance) {
+    }
+
+    /**
      * Trains one model (a teacher, a student, a baseline) through {@code plan}; the per-epoch held-out accuracy is
      * that of the exported plain network.
-     *
-     * @return the exported network after the last epoch
      */
-    static MultiLayerNetwork trainOne(JobContext ctx, String run, RoleSpec role, JavaRDD<TrainingBlock> train,
-                                      JavaRDD<TrainingBlock> test, StudentPlan plan, Provenance provenance) {
-        HeldOutAccuracy heldOut = heldOut(ctx, test);
+    static Trained trainOne(JobContext ctx, String run, RoleSpec role, JavaRDD<TrainingBlock> train,
+                            JavaRDD<TrainingBlock> heldOutBlocks, StudentPlan plan, Provenance provenance) {
+        HeldOutAccuracy heldOut = heldOut(ctx, heldOutBlocks);
         TrainingState fresh = new TrainingState(Map.of(run, ModelState.of(plan.trained())));
         TrainingState end = train(ctx, run, role.path(), role.train(), train, List.of(plan.model(run)),
                 RoundStep.FIT, fresh, m -> heldOut.of(plan.export(m.getValue())), provenance, List.of());
-        MultiLayerNetwork exported = plan.export(end.model(run));
+        MultiLayerNetwork exported = plan.export(EarlyStopping.best(end, run));
         exported.setEpochCount(end.epoch());
-        return exported;
+        return new Trained(exported, withEpochs(ctx, provenance, end, run));
+    }
+
+    /**
+     * {@code provenance} with the epochs trained, where the per-epoch accuracy was measured and, with early
+     * stopping, the epoch kept for {@code model}.
+     */
+    static Provenance withEpochs(JobContext ctx, Provenance provenance, TrainingState end, String model) {
+        Provenance p = provenance.withFact("epochs-trained", Integer.toString(end.epoch()))
+                .withFact("held-out", Splits.heldOutName(ctx));
+        Double best = end.metrics().get(EarlyStopping.bestEpochKey(model));
+        return best == null ? p : p.withFact("best-epoch", Integer.toString(best.intValue()));
     }
 
     /** Held-out accuracy on the cached test blocks, at the evaluation batch size. */
@@ -91,9 +110,14 @@ final class Training {
         }
         List<RoundListener> listeners = new ArrayList<>(schemeListeners);
         listeners.add(new ProgressLog(run, spec.epochs(), heldOut));
+        if (spec.patience() > 0) {
+            listeners.add(new EarlyStopping(run, spec.patience()));
+        }
         listeners.add(new CheckpointListener(checkpoints, provenance, spec.checkpointRounds()));
         try (RoundEngine engine = engine(ctx, spec, blocks, models, step)) {
-            LOG.info("{}: {} rounds per epoch, {} epochs", run, engine.roundsPerEpoch(), spec.epochs());
+            LOG.info("{}: {} rounds per epoch, {} epochs{}; held-out accuracy on {}", run, engine.roundsPerEpoch(),
+                    spec.epochs(), spec.patience() > 0 ? " at most (early stopping, patience " + spec.patience() + ")"
+                            : "", Splits.heldOutName(ctx));
             return new RoundLoop(engine, listeners, spec.epochs()).run(start);
         }
     }

@@ -22,10 +22,13 @@ import java.util.List;
  *                         counted), or -1 to find it by {@code labelColumn}; for CSV without a header, whose columns
  *                         are named {@code _c0, _c1, ...}
  * @param csv              how CSV files are laid out (used when {@code format} is {@code csv})
+ * @param validationFraction fraction of the training rows held out for validation, chosen by a hash of the id
+ *                         (the same rows for every stage, model and seed); 0: none, the per-epoch figure is then
+ *                         measured on {@code test}
  */
 public record DataSpec(String train, String test, String format, String idColumn, String labelColumn,
                        String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
-                       List<String> partitionColumns, int labelIndex, Csv csv) {
+                       List<String> partitionColumns, int labelIndex, Csv csv, double validationFraction) {
 
     /**
      * The layout of CSV files. Gzipped files ({@code .csv.gz}) are read as they are; Spark reads each whole in one
@@ -45,7 +48,7 @@ public record DataSpec(String train, String test, String format, String idColumn
                     String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
                     List<String> partitionColumns) {
         this(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses, inputShape,
-                partitionColumns, -1, Csv.DEFAULT);
+                partitionColumns, -1, Csv.DEFAULT, 0.0);
     }
 
     static DataSpec from(Config c, ConfigProblems problems) {
@@ -53,7 +56,10 @@ public record DataSpec(String train, String test, String format, String idColumn
                 c.getString("id-column"), c.getString("label-column"), c.getString("features-column"),
                 c.getStringList("feature-columns"), c.getInt("num-classes"), c.getIntList("input-shape"),
                 c.getStringList("partition-columns"), c.getInt("label-index"),
-                new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")));
+                new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")),
+                c.getDouble("validation-fraction"));
+        problems.check(d.validationFraction >= 0 && d.validationFraction < 1, "Key distillery.data.validation-fraction"
+                + " is " + d.validationFraction + "; it must be at least 0 and below 1.");
         problems.check(d.labelIndex >= -1, "Key distillery.data.label-index is " + d.labelIndex
                 + "; use a column position from 0, or -1 to find the label by distillery.data.label-column.");
         problems.check(!d.csv.delimiter().isEmpty(),
@@ -76,7 +82,7 @@ public record DataSpec(String train, String test, String format, String idColumn
     /** The same spec without partition columns: they describe the training input, not the held-out set. */
     public DataSpec forHeldOut() {
         return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses,
-                inputShape, List.of(), labelIndex, csv);
+                inputShape, List.of(), labelIndex, csv, validationFraction);
     }
 
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */

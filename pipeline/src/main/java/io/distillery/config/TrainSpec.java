@@ -12,18 +12,21 @@ import com.typesafe.config.Config;
  * @param backend            {@code distillery} (our averaging loop) or {@code dl4j} (DL4J's
  *                           {@code ParameterAveragingTrainingMaster})
  * @param checkpointRounds   also checkpoint every this many rounds (0: after each epoch only)
+ * @param patience           stop when the held-out accuracy has not improved for this many epochs and keep the
+ *                           best epoch's parameters ({@code epochs} is then the maximum); 0: train every epoch and
+ *                           keep the last
  */
 public record TrainSpec(int epochs, int batchSize, int averagingFrequency, int workers, String backend,
-                        int checkpointRounds) {
+                        int checkpointRounds, int patience) {
 
-    /** A schedule that checkpoints after each epoch only. */
+    /** A schedule that checkpoints after each epoch only and trains every epoch. */
     public TrainSpec(int epochs, int batchSize, int averagingFrequency, int workers, String backend) {
-        this(epochs, batchSize, averagingFrequency, workers, backend, 0);
+        this(epochs, batchSize, averagingFrequency, workers, backend, 0, 0);
     }
 
     static TrainSpec from(Config c, String path, ConfigProblems problems) {
         TrainSpec t = new TrainSpec(c.getInt("epochs"), c.getInt("batch-size"), c.getInt("averaging-frequency"),
-                c.getInt("workers"), c.getString("backend"), c.getInt("checkpoint-rounds"));
+                c.getInt("workers"), c.getString("backend"), c.getInt("checkpoint-rounds"), c.getInt("patience"));
         problems.check(t.epochs > 0, "Key " + path + ".epochs is " + t.epochs + "; it must be positive.");
         problems.check(t.batchSize > 0, "Key " + path + ".batch-size is " + t.batchSize + "; it must be positive.");
         problems.check(t.averagingFrequency > 0,
@@ -31,6 +34,7 @@ public record TrainSpec(int epochs, int batchSize, int averagingFrequency, int w
         problems.check(t.workers >= 0, "Key " + path + ".workers is " + t.workers + "; it must not be negative.");
         problems.check(t.checkpointRounds >= 0, "Key " + path + ".checkpoint-rounds is " + t.checkpointRounds
                 + "; it must not be negative.");
+        problems.check(t.patience >= 0, "Key " + path + ".patience is " + t.patience + "; it must not be negative.");
         problems.check(t.backend.equals("distillery") || t.backend.equals("dl4j"),
                 "Key " + path + ".backend is '" + t.backend + "'; use distillery or dl4j.");
         return t;
