@@ -29,18 +29,7 @@ public interface RowLabels extends Serializable {
 
     /** The one-hot class of column {@code label}. */
     static RowLabels oneHot(int numClasses) {
-        LabelLayout layout = LabelLayout.builder().add(LabelLayout.ONE_HOT, numClasses).build();
-        return new RowLabels() {
-            @Override
-            public LabelLayout layout() {
-                return layout;
-            }
-
-            @Override
-            public void write(Row row, float[] target, int offset) {
-                target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
-            }
-        };
+        return partlyLabelled(numClasses, 1.0, 0);
     }
 
     /**
@@ -59,8 +48,10 @@ public interface RowLabels extends Serializable {
 
             @Override
             public void write(Row row, float[] target, int offset) {
-                long id = row.getLong(row.fieldIndex(SoftTargetSchema.ID));
-                if (LabelledSubset.isLabelled(id, seed, labelledFraction)) {
+                // Every row labelled: the id is not read (held-out rows need no id column).
+                if (labelledFraction >= 1.0
+                        || LabelledSubset.isLabelled(row.getLong(row.fieldIndex(SoftTargetSchema.ID)), seed,
+                        labelledFraction)) {
                     target[offset + row.getInt(row.fieldIndex(SoftTargetSchema.LABEL))] = 1f;
                 }
             }
