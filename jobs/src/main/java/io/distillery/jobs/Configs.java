@@ -18,6 +18,11 @@ final class Configs {
         if (path.endsWith(".train")) {
             return withoutScheduleOnlyKeys(cfg.raw().getConfig(path)).root().render(ConfigRenderOptions.concise());
         }
+        if ("codistill".equals(path)) {
+            Config c = cfg.raw().getConfig(path);
+            return c.withValue("train", withoutScheduleOnlyKeys(c.getConfig("train")).root()).root()
+                    .render(ConfigRenderOptions.concise());
+        }
         return cfg.raw().getValue(path).render(ConfigRenderOptions.concise());
     }
 

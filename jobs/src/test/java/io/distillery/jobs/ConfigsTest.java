@@ -25,12 +25,24 @@ class ConfigsTest {
     @Test
     void newDataKeysAtTheirDefaultsAreLeftOut() {
         String defaults = Configs.render(load(), "data");
-        assertFalse(defaults.contains("label-index") || defaults.contains("csv"), defaults);
-        // The keys that were always there, as before: the whole subtree minus the two new keys.
-        String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv").root()
-                .render(com.typesafe.config.ConfigRenderOptions.concise());
+        assertFalse(defaults.contains("label-index") || defaults.contains("csv")
+                || defaults.contains("validation-fraction"), defaults);
+        // The keys that were always there, as before: the whole subtree minus the three new keys.
+        String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv")
+                .withoutPath("validation-fraction").root().render(com.typesafe.config.ConfigRenderOptions.concise());
         assertEquals(before, defaults);
         assertTrue(defaults.contains("\"train\":\"/data/train\""), defaults);
+    }
+
+    @Test
+    void scheduleKeysThatCannotChangeTheModelAreLeftOut() {
+        String before = load().raw().getConfig("student.train").withoutPath("checkpoint-rounds")
+                .withoutPath("patience").root().render(com.typesafe.config.ConfigRenderOptions.concise());
+        assertEquals(before, Configs.render(load(), "student.train"));
+        assertEquals(before, Configs.render(load("student.train.checkpoint-rounds=7"), "student.train"));
+        assertTrue(Configs.render(load("student.train.patience=3"), "student.train").contains("\"patience\":3"));
+        assertEquals(Configs.render(load(), "codistill"),
+                Configs.render(load("codistill.train.checkpoint-rounds=7"), "codistill"));
     }
 
     @Test
@@ -39,6 +51,8 @@ class ConfigsTest {
         assertTrue(Configs.render(load("data.label-index=0"), "data").contains("\"label-index\":0"));
         assertTrue(Configs.render(load("data.csv.header=false"), "data").contains("\"header\":false"));
         assertFalse(defaults.equals(Configs.render(load("data.csv.delimiter=\";\""), "data")));
+        assertTrue(Configs.render(load("data.validation-fraction=0.1"), "data")
+                .contains("\"validation-fraction\":0.1"));
         assertEquals("[\"h1\"]", Configs.render(load("soft-targets.taps=[h1]",
                 "teacher.model.layers=[{type=dense,name=h1,units=8}]"), "soft-targets.taps"), "non-object values");
     }
