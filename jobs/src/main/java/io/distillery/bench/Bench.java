@@ -27,7 +27,8 @@ import java.nio.file.Files;
  *   ({@code mapPartitions(TeacherInference)} + zstd write), and the core into Spark's no-op sink (no store
  *   encoding or output). Plain: {@link LogitsAndTaps#forward} (logits + taps,
  *   the same work as the executor side) over the same rows held in memory as INDArray batches.</li>
- *   <li><b>Student training.</b> Ours: the round loop on {@link AveragingEngine}. Plain: {@code MultiLayerNetwork.fit(DataSet)}
+ *   <li><b>Student training.</b> Ours: the round loop on {@link AveragingEngine}. Plain:
+ *   {@code MultiLayerNetwork.fit(DataSet)}
  *   over the same blocks' minibatches in the same epoch order ({@code TrainingBlock.minibatch}), round by round as
  *   the workers see them. DL4J: {@link Dl4jEpochEngine} on the same RDD. One warm-up epoch each
  *   first, after the blocks are cached, so the one-time decoding and caching is not timed.</li>

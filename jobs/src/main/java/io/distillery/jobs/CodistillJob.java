@@ -98,7 +98,8 @@ public final class CodistillJob {
             int roundsPerEpoch = roundsPerEpoch(blocks, c);
             long burnIn = Math.round(c.burnInEpochs() * roundsPerEpoch);
             LOG.info("codistill: {} models {} on {} partitions ({}); labels {}; loss = {}; exchange every "
-                            + "{} rounds after a burn-in of {} rounds; labelled fraction {}", nets.size(), nets.keySet(),
+                            + "{} rounds after a burn-in of {} rounds; labelled fraction {}", nets.size(),
+                    nets.keySet(),
                     workers, c.shards() ? "disjoint shards" : "every model on every row", packing.layout().extend()
                             .add(LabelLayout.PEERS, classes).add(LabelLayout.PEER_WEIGHT, 1).build(),
                     objective(c, classes).formula(), c.exchangePeriod(), burnIn, cfg.distill().labelledFraction());

@@ -14,8 +14,9 @@ import java.util.function.Supplier;
 /**
  * {@code run}: every stage of the configured schemes from one config, in order (offline: train-teacher,
  * soft-targets, distill, baseline; codistill: the teacher and its store only when the models also learn from it,
- * then codistill; then evaluate over every model), skipping a stage whose output is already committed with the fingerprint this config would give it. An output
- * that exists with another fingerprint is refused unless {@code --overwrite}, naming the stage.
+ * then codistill; then evaluate over every model), skipping a stage whose output is already committed with the
+ * fingerprint this config would give it. An output that exists with another fingerprint is refused unless
+ * {@code --overwrite}, naming the stage.
  */
 public final class PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRun.class);
