@@ -26,8 +26,8 @@ import java.util.Map;
 /**
  * {@code soft-targets}: runs the teacher over the training set on the executors and writes the soft-target store
  * (README, "The soft-target store"): raw logits, tapped layers, the student's inputs carried through, the input's
- * partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what was kept
- * ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16, and the taps' precision).
+ * partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what
+ * was kept ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16, and the taps' precision).
  */
 public final class SoftTargetsJob {
     static final String STAGE = "soft-targets";
