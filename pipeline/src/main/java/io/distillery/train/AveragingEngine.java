@@ -69,11 +69,10 @@ public final class AveragingEngine implements RoundEngine {
             Map<String, RoundOutcome> out = new LinkedHashMap<>();
             for (String name : state.trainable().keySet()) {
                 RoundResult r = sums.get(name);
-                if (r == null) {
-                    throw new IllegalStateException("no worker trained model " + name + " in round "
-                            + state.round());
-                }
-                out.put(name, new RoundOutcome(r.average(), r.lossSum, r.batches, r.reads));
+                // A model whose workers have no minibatch left in this round (a shard smaller than the largest
+                // partition) keeps its state until the next epoch.
+                out.put(name, r == null ? new RoundOutcome(state.model(name), 0, 0, java.util.Set.of())
+                        : new RoundOutcome(r.average(), r.lossSum, r.batches, r.reads));
             }
             return out;
         } finally {

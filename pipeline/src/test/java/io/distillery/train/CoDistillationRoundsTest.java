@@ -64,6 +64,12 @@ class CoDistillationRoundsTest {
 
     private static Run run(int period, long burnIn, double weight, boolean shards, int epochs,
                            TrainingState start, List<RoundListener> extra) {
+        return run(blocks, "a", period, burnIn, weight, shards, epochs, start, extra);
+    }
+
+    /** As above on {@code data}, recording the minibatches per round of model {@code counted}. */
+    private static Run run(JavaRDD<TrainingBlock> data, String counted, int period, long burnIn, double weight,
+                           boolean shards, int epochs, TrainingState start, List<RoundListener> extra) {
         Network a = model(1);
         Network b = model(2);
         List<TrainedModel> models = List.of(
@@ -81,11 +87,11 @@ class CoDistillationRoundsTest {
         listeners.add(new RoundListener() {
             @Override
             public void onRound(TrainingState s, Map<String, RoundEngine.RoundOutcome> outcome) {
-                batches.add(outcome.get("a").batches());
+                batches.add(outcome.get(counted).batches());
             }
         });
         listeners.addAll(extra);
-        try (AveragingEngine engine = new AveragingEngine(sc, blocks, models, step, 7, 32, 4)) {
+        try (AveragingEngine engine = new AveragingEngine(sc, data, models, step, 7, 32, 4)) {
             TrainingState end = new RoundLoop(engine, listeners, epochs)
                     .run(start == null ? new TrainingState(fresh) : start);
             return new Run(end, exchange, batches);
@@ -155,5 +161,21 @@ class CoDistillationRoundsTest {
         // Every round, model a fits 4 (then 2) minibatches of each of 2 partitions, or of its own partition only.
         assertEquals(List.of(8L, 8L, 4L), shared.batches());
         assertEquals(List.of(4L, 4L, 2L), sharded.batches());
+    }
+
+    @Test
+    void aShardSmallerThanTheLargestPartitionSitsOutItsLastRounds() {
+        // Partition 0: 300 rows (10 minibatches, 3 rounds); partition 1: 200 rows (7 minibatches, 2 rounds).
+        List<TrainingBlock> parts = RoundLoopTest.blobsOn(sc, 300, 3).collect();
+        TrainingBlock small = parts.get(1);
+        float[] x = small.features(0, 200).data().asFloat();
+        float[] y = new float[200 * 3];
+        for (int r = 0; r < 200; r++) {
+            System.arraycopy(small.labelRow(r), 0, y, 3 * r, 3);
+        }
+        JavaRDD<TrainingBlock> unequal = sc.parallelize(List.of(parts.get(0), new TrainingBlock(200, 8, 3, x, y)), 2);
+        Run r = run(unequal, "b", 3, 0, 1.0, true, 2, null, List.of());
+        assertEquals(6, r.state().round());
+        assertEquals(List.of(4L, 3L, 0L, 4L, 3L, 0L), r.batches(), "model b fits nothing in its shard's 3rd rounds");
     }
 }
