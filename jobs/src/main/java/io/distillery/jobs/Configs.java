@@ -41,7 +41,7 @@ final class Configs {
 
     /**
      * The data subtree without the keys added after fingerprints were first recorded ({@code label-index},
-     * {@code csv}, {@code validation-fraction}) while they hold their defaults: they do not change how the data is
+     * {@code csv}, {@code validation-fraction}, {@code validation}) while they hold their defaults: they do not change how the data is
      * read then, and leaving them out keeps every output committed before them up to date.
      */
     private static Config withoutNewDefaults(Config data, DataSpec spec) {
@@ -54,6 +54,9 @@ final class Configs {
         }
         if (spec.validationFraction() == 0.0) {
             out = out.withoutPath("validation-fraction");
+        }
+        if (spec.validation().isBlank()) {
+            out = out.withoutPath("validation");
         }
         return out;
     }

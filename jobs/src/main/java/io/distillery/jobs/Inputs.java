@@ -26,6 +26,11 @@ final class Inputs {
         return read(ctx.spark(), ctx.config().data().forHeldOut(), ctx.config().data().test());
     }
 
+    /** The validation set named by {@code data.validation}, validated as the held-out set is. */
+    static Dataset<Row> validation(JobContext ctx) {
+        return read(ctx.spark(), ctx.config().data().forHeldOut(), ctx.config().data().validation());
+    }
+
     private static Dataset<Row> read(SparkSession spark, DataSpec spec, String path) {
         Dataset<Row> data = DatasetReader.read(spark, spec, path);
         DatasetValidator.validate(data, spec, path);

@@ -63,6 +63,26 @@ class ValidationAndEarlyStoppingTest {
         }
     }
 
+    @Test
+    void aValidationSetOfItsOwnIsTheHeldOutSet(@TempDir Path dir) throws IOException {
+        // The sample's second file set stands in for a validation set a user already has.
+        Path validation = Cli.sampleTest();
+        List<String> o = Cli.runOn(dir, Cli.sampleTrain());
+        o.addAll(List.of("teacher.model.layers=[{type=dense,name=h1,units=16}]", "teacher.train.epochs=2",
+                "data.validation=" + Cli.quoted(validation)));
+        Cli.Result r = Cli.run(Cli.args("train-teacher", Cli.offlineConf(), o));
+        assertEquals(0, r.exit(), r::toString);
+        String metadata = Files.readString(dir.resolve("teacher/metadata.json"));
+        assertTrue(metadata.contains("\"held-out\" : \"the validation set " + validation.toAbsolutePath() + "\""),
+                metadata);
+
+        o.add("data.validation-fraction=0.1");
+        Cli.Result both = Cli.run(Cli.args("train-teacher", Cli.offlineConf(), o, "--overwrite"));
+        assertEquals(2, both.exit(), both::toString);
+        assertTrue(both.error().contains("distillery.data.validation-fraction (0.1)")
+                && both.error().contains("distillery.data.validation"), both.error());
+    }
+
     private static int fact(String metadata, String key) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\" : \"(\\d+)\"").matcher(metadata);
         assertTrue(m.find(), key + " not in " + metadata);

@@ -24,11 +24,14 @@ import java.util.List;
  * @param csv              how CSV files are laid out (used when {@code format} is {@code csv})
  * @param validationFraction fraction of the training rows held out for validation, chosen by a hash of the id
  *                         (the same rows for every stage, model and seed); 0: none, the per-epoch figure is then
- *                         measured on {@code test}
+ *                         measured on {@code validation}, or on {@code test} when that is empty too
+ * @param validation       path of a validation set of its own (same format), instead of carving one out of
+ *                         {@code train}; empty for none
  */
 public record DataSpec(String train, String test, String format, String idColumn, String labelColumn,
                        String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
-                       List<String> partitionColumns, int labelIndex, Csv csv, double validationFraction) {
+                       List<String> partitionColumns, int labelIndex, Csv csv, double validationFraction,
+                       String validation) {
 
     /**
      * The layout of CSV files. Gzipped files ({@code .csv.gz}) are read as they are; Spark reads each whole in one
@@ -48,7 +51,7 @@ public record DataSpec(String train, String test, String format, String idColumn
                     String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
                     List<String> partitionColumns) {
         this(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses, inputShape,
-                partitionColumns, -1, Csv.DEFAULT, 0.0);
+                partitionColumns, -1, Csv.DEFAULT, 0.0, "");
     }
 
     static DataSpec from(Config c, ConfigProblems problems) {
@@ -57,7 +60,10 @@ public record DataSpec(String train, String test, String format, String idColumn
                 c.getStringList("feature-columns"), c.getInt("num-classes"), c.getIntList("input-shape"),
                 c.getStringList("partition-columns"), c.getInt("label-index"),
                 new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")),
-                c.getDouble("validation-fraction"));
+                c.getDouble("validation-fraction"), c.getString("validation"));
+        problems.check(d.validationFraction == 0 || d.validation.isBlank(), "Keys distillery.data.validation-fraction"
+                + " (" + d.validationFraction + ") and distillery.data.validation ('" + d.validation + "') are both "
+                + "set; carve the validation rows out of the training data or name a validation set, not both.");
         problems.check(d.validationFraction >= 0 && d.validationFraction < 1, "Key distillery.data.validation-fraction"
                 + " is " + d.validationFraction + "; it must be at least 0 and below 1.");
         problems.check(d.labelIndex >= -1, "Key distillery.data.label-index is " + d.labelIndex
@@ -82,7 +88,7 @@ public record DataSpec(String train, String test, String format, String idColumn
     /** The same spec without partition columns: they describe the training input, not the held-out set. */
     public DataSpec forHeldOut() {
         return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses,
-                inputShape, List.of(), labelIndex, csv, validationFraction);
+                inputShape, List.of(), labelIndex, csv, validationFraction, validation);
     }
 
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */
