@@ -41,8 +41,8 @@ final class Configs {
 
     /**
      * The data subtree without the keys added after fingerprints were first recorded ({@code label-index},
-     * {@code csv}, {@code validation-fraction}, {@code validation}) while they hold their defaults: they do not change how the data is
-     * read then, and leaving them out keeps every output committed before them up to date.
+     * {@code csv}, {@code validation-fraction}, {@code validation}) while they hold their defaults: they do not
+     * change how the data is read then, and leaving them out keeps every output committed before them up to date.
      */
     private static Config withoutNewDefaults(Config data, DataSpec spec) {
         Config out = data;

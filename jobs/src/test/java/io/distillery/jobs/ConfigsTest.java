@@ -27,9 +27,10 @@ class ConfigsTest {
         String defaults = Configs.render(load(), "data");
         assertFalse(defaults.contains("label-index") || defaults.contains("csv")
                 || defaults.contains("validation-fraction"), defaults);
-        // The keys that were always there, as before: the whole subtree minus the three new keys.
+        // The keys that were always there, as before: the whole subtree minus the four new keys.
         String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv")
-                .withoutPath("validation-fraction").withoutPath("validation").root().render(com.typesafe.config.ConfigRenderOptions.concise());
+                .withoutPath("validation-fraction").withoutPath("validation").root()
+                .render(com.typesafe.config.ConfigRenderOptions.concise());
         assertEquals(before, defaults);
         assertTrue(defaults.contains("\"train\":\"/data/train\""), defaults);
     }
