@@ -39,17 +39,13 @@ public final class EvaluateJob {
 
     /**
      * Role name and artifact path of every model the config's schemes produce, in report order: the teacher, then
-     * the offline student and baseline, then each co-distilled model by its name.
+     * each scheme's models (the offline student and baseline, each co-distilled model by its name).
      */
     public static Map<String, String> modelPaths(DistilleryConfig cfg) {
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("teacher", cfg.teacher().path());
-        if (cfg.schemes().contains("offline")) {
-            paths.put("student", cfg.student().path());
-            paths.put("baseline", cfg.baselinePath());
-        }
-        if (cfg.schemes().contains("codistill")) {
-            paths.putAll(CodistillJob.modelPaths(cfg.codistill()));
+        for (Scheme scheme : Scheme.configured(cfg)) {
+            paths.putAll(scheme.models(cfg));
         }
         return paths;
     }

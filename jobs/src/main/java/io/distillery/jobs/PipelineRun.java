@@ -7,14 +7,14 @@ import io.distillery.provenance.Provenance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * {@code run}: every stage of the configured schemes from one config, in order (offline: train-teacher,
- * soft-targets, distill, baseline; codistill: the teacher and its store only when the models also learn from it,
- * then codistill; then evaluate over every model), skipping a stage whose output is already committed with the
+ * {@code run}: every stage of the configured {@link Scheme}s from one config, in order (the teacher and its store
+ * when a scheme needs them; offline: distill, baseline; codistill: codistill; then evaluate over every model), skipping a stage whose output is already committed with the
  * fingerprint this config would give it. An output that exists with another fingerprint is refused unless
  * {@code --overwrite}, naming the stage.
  */
@@ -27,27 +27,21 @@ public final class PipelineRun {
     /** Runs the pipeline and returns the evaluation document. */
     public static Map<String, Object> run(JobContext ctx) {
         DistilleryConfig cfg = ctx.config();
-        boolean offline = cfg.schemes().contains("offline");
-        boolean codistill = cfg.schemes().contains("codistill");
-        DistillJob.preflight(cfg); // a bad distill.loss fails now, not after the teacher has trained
-        if (offline || cfg.codistill().usesTeacher()) {
+        List<Scheme> schemes = Scheme.configured(cfg);
+        for (Scheme scheme : schemes) {
+            scheme.preflight(cfg); // a bad distill.loss fails now, not after the teacher has trained
+        }
+        if (schemes.stream().anyMatch(s -> s.needsTeacher(cfg))) {
             stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
                     () -> TrainTeacherJob.run(ctx));
             stage(ctx, "soft-targets", cfg.softTargets().path(),
                     () -> SoftTargetsJob.fingerprint(ctx, ModelArtifact.hash(ctx.files(), cfg.teacher().path())),
                     () -> SoftTargetsJob.run(ctx));
         }
-        if (offline) {
-            for (boolean baseline : new boolean[]{false, true}) {
-                stage(ctx, baseline ? "distill --baseline" : "distill", DistillJob.outputPath(cfg, baseline),
-                        () -> DistillJob.fingerprint(ctx, baseline,
-                                DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)),
-                        () -> DistillJob.run(ctx, baseline));
+        for (Scheme scheme : schemes) {
+            for (Scheme.Stage s : scheme.stages(ctx)) {
+                stage(ctx, s.name(), s.output(), s.fingerprint(), s.body());
             }
-        }
-        if (codistill) {
-            stage(ctx, "codistill", cfg.codistill().path(), () -> CodistillJob.fingerprint(ctx),
-                    () -> CodistillJob.run(ctx));
         }
         String evaluation = cfg.evaluate().path();
         Map<String, String> models = EvaluateJob.modelPaths(cfg);

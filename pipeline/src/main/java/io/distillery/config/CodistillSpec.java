@@ -53,6 +53,8 @@ public record CodistillSpec(String path, List<NamedModel> models, TrainSpec trai
             problems.check(name.matches("[A-Za-z0-9_-]+"), "Key " + path + ".name is '" + name
                     + "'; use letters, digits, '-' and '_' (it names a directory).");
             problems.check(names.add(name), "Key " + path + ".name is '" + name + "', which another model has.");
+            problems.check(!List.of("teacher", "student", "baseline").contains(name), "Key " + path + ".name is '"
+                    + name + "', the name of an offline model in the report; choose another.");
             Config spec = m.withoutPath("name").withFallback(studentModel);
             models.add(new NamedModel(name, ModelSpec.from(spec, path, problems)));
         }
