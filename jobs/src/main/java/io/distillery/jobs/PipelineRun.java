@@ -14,9 +14,9 @@ import java.util.function.Supplier;
 
 /**
  * {@code run}: every stage of the configured {@link Scheme}s from one config, in order (the teacher and its store
- * when a scheme needs them; offline: distill, baseline; codistill: codistill; then evaluate over every model), skipping a stage whose output is already committed with the
- * fingerprint this config would give it. An output that exists with another fingerprint is refused unless
- * {@code --overwrite}, naming the stage.
+ * when a scheme needs them; offline: distill, baseline; codistill: codistill; then evaluate over every model),
+ * skipping a stage whose output is already committed with the fingerprint this config would give it. An output
+ * that exists with another fingerprint is refused unless {@code --overwrite}, naming the stage.
  */
 public final class PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRun.class);
