@@ -94,8 +94,10 @@ public final class CodistillJob {
                 packing);
         JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, in.rows(), width);
         try {
-            List<TrainedModel> models = models(c, nets, packing, blocks, workers);
-            int roundsPerEpoch = roundsPerEpoch(blocks, c);
+            // One pass over the packed blocks gives both the shards' row counts and the epoch's length.
+            List<Integer> rowsByPartition = rowsByPartition(blocks);
+            List<TrainedModel> models = models(c, nets, packing, rowsByPartition, workers);
+            int roundsPerEpoch = roundsPerEpoch(rowsByPartition, c);
             long burnIn = Math.round(c.burnInEpochs() * roundsPerEpoch);
             LOG.info("codistill: {} models {} on {} partitions ({}); labels {}; loss = {}; exchange every "
                             + "{} rounds after a burn-in of {} rounds; labelled fraction {}", nets.size(),
@@ -212,15 +214,19 @@ public final class CodistillJob {
         }
     }
 
-    private static List<TrainedModel> models(CodistillSpec c, Map<String, MultiLayerNetwork> nets,
-                                             RowLabels packing, JavaRDD<TrainingBlock> blocks, int workers) {
-        List<Integer> rowsByPartition = blocks.mapPartitionsWithIndex((p, it) -> {
+    /** Rows of each packed partition, in partition order. */
+    private static List<Integer> rowsByPartition(JavaRDD<TrainingBlock> blocks) {
+        return blocks.mapPartitionsWithIndex((p, it) -> {
             int n = 0;
             while (it.hasNext()) {
                 n += it.next().rows();
             }
             return List.of(n).iterator();
         }, true).collect();
+    }
+
+    private static List<TrainedModel> models(CodistillSpec c, Map<String, MultiLayerNetwork> nets,
+                                             RowLabels packing, List<Integer> rowsByPartition, int workers) {
         List<TrainedModel> models = new ArrayList<>();
         ConfigProblems problems = new ConfigProblems();
         int k = 0;
@@ -245,9 +251,10 @@ public final class CodistillJob {
         return models;
     }
 
-    private static int roundsPerEpoch(JavaRDD<TrainingBlock> blocks, CodistillSpec c) {
+    /** As the engine counts them: the largest partition's minibatches, in rounds of the averaging frequency. */
+    private static int roundsPerEpoch(List<Integer> rowsByPartition, CodistillSpec c) {
         int batch = c.train().batchSize();
-        int maxBatches = blocks.map(b -> b.batchCount(batch)).fold(0, Math::max);
+        int maxBatches = rowsByPartition.stream().mapToInt(n -> (n + batch - 1) / batch).max().orElse(0);
         return (maxBatches + c.train().averagingFrequency() - 1) / c.train().averagingFrequency();
     }
 

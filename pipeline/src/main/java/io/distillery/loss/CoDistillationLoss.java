@@ -1,12 +1,10 @@
 package io.distillery.loss;
 
 import io.distillery.config.DistilleryException;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
@@ -27,7 +25,7 @@ import java.util.List;
  * <p>Per row: {@code own(y, teacher) + w * peer(peer target)}; {@code own} and {@code peer} are {@link
  * CompositeLoss}es over {@code [y | t]} labels, so every response term works unchanged in either role.
  */
-public class CoDistillationLoss implements ILossFunction {
+public class CoDistillationLoss extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
 
     private final List<TermSpec> own;
@@ -91,13 +89,6 @@ public class CoDistillationLoss implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double score = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? score / preOutput.size(0) : score;
-    }
-
-    @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         check(labels, preOutput);
         INDArray scores = ownLoss.computeScoreArray(ownLabels(labels), preOutput, activationFn, mask);
@@ -118,14 +109,6 @@ public class CoDistillationLoss implements ILossFunction {
                     .muliColumnVector(w));
         }
         return grad;
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-                                                          IActivation activationFn, INDArray mask,
-                                                          boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     private void check(INDArray labels, INDArray z) {

@@ -1,7 +1,6 @@
 package io.distillery.loss;
 
 import io.distillery.config.DistilleryException;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,7 +34,7 @@ import java.util.Map;
  * terms' own {@link LossTerm#params()}, defaults included, so a saved model does not change meaning if a default
  * changes later.
  */
-public class CompositeLoss implements ILossFunction {
+public class CompositeLoss extends PerExampleLoss {
 
     private static final long serialVersionUID = 1L;
 
@@ -107,13 +106,6 @@ public class CompositeLoss implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double score = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? score / preOutput.size(0) : score;
-    }
-
-    @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         INDArray colMask = checkInputs(labels, preOutput, activationFn, mask);
         INDArray scores = Nd4j.zeros(preOutput.dataType(), preOutput.size(0), 1);
@@ -137,14 +129,6 @@ public class CompositeLoss implements ILossFunction {
             }
         }
         return colMask == null ? grad : grad.muliColumnVector(colMask);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-                                                          IActivation activationFn, INDArray mask,
-                                                          boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     /** Checks activation and shapes; returns the per-example mask as [n, 1] in the type of preOutput, or null. */
