@@ -41,8 +41,11 @@ import java.util.Map;
  * {@code distill}: trains the student from the soft-target store with the Hinton loss
  * ({@code alpha * T^2 * KL(p_teacher^T || p_student^T) + (1 - alpha) * CE(label, p_student)}), or the weighted
  * terms of {@code distill.loss}, by parameter averaging, streaming minibatches from the store's partitions.
- * With {@code baseline = true} it trains the same student, from the same seed, on the same minibatches of the same
- * store, with {@code alpha = 0}: the student without a teacher, for comparison.
+ * With {@code baseline = true} it trains the same student, from the same seed, on the labelled rows of the same
+ * store only (the rows the student sees labelled, repeated so that an epoch is about as long as the student's:
+ * {@link Splits#baselineRows}) with the hard-label loss, on the schedule of {@code baseline.train}: the student
+ * without a teacher, for comparison, each of its minibatches full of labels rather than mostly rows it cannot learn
+ * from.
  *
  * <p>When {@code distill.loss} has feature- or relation-based terms ({@code hint}, {@code attention},
  * {@code similarity}, {@code rkd}), the student is trained as a {@link TrainingGraph} (its layers plus one auxiliary
@@ -68,8 +71,10 @@ public final class DistillJob {
         DistilleryConfig cfg = ctx.config();
         // The temperature does not change an alpha = 0 objective, so it does not invalidate the baseline.
         String temperature = baseline ? "-" : Double.toString(cfg.distill().temperature());
-        return Fingerprint.of(STAGE, Boolean.toString(baseline), Long.toString(cfg.seed()), storeFingerprint,
-                cfg.studentModel().toString(), Configs.render(cfg, "student.train"),
+        // The baseline trains on the labelled rows only ("labelled-rows"), on its own schedule.
+        return Fingerprint.of(STAGE, baseline ? "true+labelled-rows" : "false", Long.toString(cfg.seed()),
+                storeFingerprint, cfg.studentModel().toString(),
+                Configs.render(cfg, baseline ? "baseline.train" : "student.train"),
                 temperature, Double.toString(alpha(cfg, baseline)),
                 baseline ? "-" : Configs.render(cfg, "distill.loss"),
                 Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"))
@@ -88,24 +93,33 @@ public final class DistillJob {
         Provenance store = checkStore(ctx, storePath);
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
                 cfg.distill(), baseline);
-        RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
+        RoleSpec role = new RoleSpec(output, cfg.studentModel(),
+                baseline ? cfg.baseline().train() : cfg.student().train());
         StudentPlan plan = plan(ctx, baseline, role, store, teacher);
 
         Dataset<Row> rows = readStore(ctx, storePath, teacher, plan.tapColumns());
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
-        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(Splits.training(ctx, rows),
+        Dataset<Row> trainRows = baseline ? Splits.baselineRows(ctx, Splits.training(ctx, rows))
+                : Splits.training(ctx, rows);
+        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(trainRows,
                 ctx.workers(role.train().workers()), width, plan.rows());
         JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, rows, width);
-        LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}", name,
+        LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}{}", name,
                 plan.exported().numParams(), plan.trained().numParams(), plan.layout(), plan.formula(),
-                cfg.distill().labelledFraction());
+                cfg.distill().labelledFraction(), baseline && cfg.distill().labelledFraction() < 1.0
+                        ? "; trains on the labelled rows only, " + Splits.baselinePasses(cfg.distill()
+                        .labelledFraction()) + " passes over them per epoch" : "");
 
         String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
         Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
         facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
         facts.put("loss", plan.formula());
         facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
+        if (baseline) {
+            facts.put("trained-on", "the labelled rows only, " + Splits.baselinePasses(
+                    cfg.distill().labelledFraction()) + " passes over them per epoch");
+        }
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
         Training.Trained trained = Training.trainOne(ctx, name, role, trainBlocks, testBlocks, plan, provenance);

@@ -62,6 +62,23 @@ public final class EvaluateJob {
         return Fingerprint.of(parts.toArray(new String[0]));
     }
 
+    /**
+     * How long a model trained, from its provenance: {@code epochsTrained} and, when early stopping chose one,
+     * {@code bestEpoch} (the epoch whose parameters were kept). Empty for models trained before these were recorded.
+     */
+    static Map<String, Object> epochs(Provenance model) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        String trained = model.fact("epochs-trained");
+        String best = model.fact("best-epoch");
+        if (trained != null) {
+            out.put("epochsTrained", Integer.parseInt(trained));
+        }
+        if (best != null) {
+            out.put("bestEpoch", Integer.parseInt(best));
+        }
+        return out;
+    }
+
     /** Evaluates the configured teacher, student and baseline; returns the metrics document. */
     public static Map<String, Object> run(JobContext ctx) {
         return run(ctx, modelPaths(ctx.config()), "teacher");
@@ -92,6 +109,7 @@ public final class EvaluateJob {
             Map<String, Object> size = new LinkedHashMap<>();
             size.put("parameters", net.numParams());
             size.put("serializedBytes", ModelArtifact.sizeBytes(ctx.files(), path));
+            size.putAll(epochs(ctx.files().readProvenance(path)));
             sizes.put(e.getKey(), size);
             models.add(new DistributedEvaluation.NamedModel(e.getKey(),
                     ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash));

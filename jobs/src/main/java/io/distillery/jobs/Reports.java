@@ -23,18 +23,31 @@ public final class Reports {
         }
     }
 
-    /** The summary table: accuracy and size of each model, and where the artifacts are. */
+    /**
+     * The summary table: accuracy and size of each model, the epoch whose parameters it kept out of the epochs it
+     * trained ({@code 13/18}: early stopping kept epoch 13 and stopped after 18), and where the artifacts are.
+     */
     @SuppressWarnings("unchecked")
     public static String table(Map<String, Object> document, Map<String, String> paths) {
         Map<String, Object> models = (Map<String, Object>) document.get("models");
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-10s %9s %12s %12s  %s%n",
-                "model", "accuracy", "parameters", "zip bytes", "artifact"));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-10s %9s %8s %12s %12s  %s%n",
+                "model", "accuracy", "epoch", "parameters", "zip bytes", "artifact"));
         for (Map.Entry<String, Object> e : models.entrySet()) {
             Map<String, Object> m = (Map<String, Object>) e.getValue();
-            out.append(String.format(Locale.ROOT, "%-10s %9.4f %,12d %,12d  %s%n", e.getKey(),
-                    ((Number) m.get("accuracy")).doubleValue(), ((Number) m.get("parameters")).longValue(),
+            out.append(String.format(Locale.ROOT, "%-10s %9.4f %8s %,12d %,12d  %s%n", e.getKey(),
+                    ((Number) m.get("accuracy")).doubleValue(), epoch(m), ((Number) m.get("parameters")).longValue(),
                     ((Number) m.get("serializedBytes")).longValue(), paths.getOrDefault(e.getKey(), "")));
         }
         return out.toString();
+    }
+
+    /** {@code kept/trained}, or {@code trained} without early stopping, or {@code -} when not recorded. */
+    static String epoch(Map<String, Object> model) {
+        Object trained = model.get("epochsTrained");
+        Object best = model.get("bestEpoch");
+        if (trained == null) {
+            return "-";
+        }
+        return best == null ? trained.toString() : best + "/" + trained;
     }
 }

@@ -1,6 +1,7 @@
 package io.distillery.jobs;
 
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.train.LabelledSubset;
 import io.distillery.train.RowLabels;
 import io.distillery.train.TrainingBlock;
 import io.distillery.train.TrainingBlocks;
@@ -26,6 +27,35 @@ final class Splits {
         double fraction = ctx.config().data().validationFraction();
         return fraction == 0.0 ? rows : rows.filter((FilterFunction<Row>) r -> !ValidationSplit.isValidation(
                 r.getLong(r.fieldIndex(SoftTargetSchema.ID)), fraction));
+    }
+
+    /**
+     * What the baseline trains on: the rows of {@code rows} whose label the students may see
+     * ({@code distill.labelled-fraction}, by {@link LabelledSubset}), each {@link #baselinePasses} times per epoch.
+     * The repeats make one baseline epoch about as many minibatches as the student's, so one early-stopping rule
+     * ({@code patience} epochs, at most {@code epochs}) gives both models the same amount of training to improve
+     * in: with 5% of the labels, a pass over the labelled rows alone is 20 times shorter than the student's epoch,
+     * and 5 such passes without improvement on a noisy validation figure would stop the baseline long before it
+     * has converged.
+     */
+    static Dataset<Row> baselineRows(JobContext ctx, Dataset<Row> rows) {
+        double fraction = ctx.config().distill().labelledFraction();
+        if (fraction >= 1.0) {
+            return rows;
+        }
+        long seed = ctx.config().seed();
+        Dataset<Row> labelled = rows.filter((FilterFunction<Row>) r -> LabelledSubset.isLabelled(
+                r.getLong(r.fieldIndex(SoftTargetSchema.ID)), seed, fraction));
+        Dataset<Row> repeated = labelled;
+        for (int pass = 1; pass < baselinePasses(fraction); pass++) {
+            repeated = repeated.union(labelled);
+        }
+        return repeated;
+    }
+
+    /** Passes over the labelled rows in one baseline epoch: {@code round(1 / labelled-fraction)}, at least 1. */
+    static int baselinePasses(double labelledFraction) {
+        return labelledFraction >= 1.0 ? 1 : (int) Math.max(1, Math.round(1.0 / labelledFraction));
     }
 
     /** Where the per-epoch figure comes from, for the log and provenance. */

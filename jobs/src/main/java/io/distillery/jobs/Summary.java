@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public final class Summary {
     private final Map<String, List<Double>> accuracies = new LinkedHashMap<>();
+    /** Per model and run, the epoch kept out of the epochs trained ({@link Reports#epoch}). */
+    private final Map<String, List<String>> epochs = new LinkedHashMap<>();
 
     /** Reads the metrics files. */
     @SuppressWarnings("unchecked")
@@ -37,8 +39,12 @@ public final class Summary {
             if (models == null) {
                 throw new DistilleryException("Metrics file " + f + " has no 'models' entry.");
             }
-            models.forEach((name, m) -> s.accuracies.computeIfAbsent(name, k -> new ArrayList<>())
-                    .add(((Number) ((Map<String, Object>) m).get("accuracy")).doubleValue()));
+            models.forEach((name, m) -> {
+                Map<String, Object> model = (Map<String, Object>) m;
+                s.accuracies.computeIfAbsent(name, k -> new ArrayList<>())
+                        .add(((Number) model.get("accuracy")).doubleValue());
+                s.epochs.computeIfAbsent(name, k -> new ArrayList<>()).add(Reports.epoch(model));
+            });
         }
         return s;
     }
@@ -68,23 +74,27 @@ public final class Summary {
                     + accuracies.keySet() + ".");
         }
         StringBuilder out = new StringBuilder("| model | runs | accuracy (mean ± std) | vs " + reference
-                + " (points) | above 2 x larger std | per run |\n|---|---|---|---|---|---|\n");
+                + " (points) | above 2 x larger std | per run | epoch kept/trained |\n|---|---|---|---|---|---|---|\n");
         accuracies.forEach((name, a) -> {
             boolean self = name.equals(reference);
             double margin = mean(name) - mean(reference);
             double bar = 2 * Math.max(std(name), std(reference));
-            out.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %s | %s | %s |%n", name, a.size(),
-                    100 * mean(name), 100 * std(name), self ? "" : String.format(Locale.ROOT, "%+.2f", 100 * margin),
-                    self || Double.isNaN(bar) ? "" : Math.abs(margin) > bar ? "yes" : "no", format(a)));
+            out.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %s | %s | %s | %s |%n", name,
+                    a.size(), 100 * mean(name), 100 * std(name),
+                    self ? "" : String.format(Locale.ROOT, "%+.2f", 100 * margin),
+                    self || Double.isNaN(bar) ? "" : Math.abs(margin) > bar ? "yes" : "no", format(a),
+                    String.join(", ", epochs.get(name))));
         });
         return out.toString();
     }
 
     /** The Markdown table and the verdict lines. */
     public String render() {
-        StringBuilder out = new StringBuilder("| model | runs | accuracy (mean ± std) | runs |\n|---|---|---|---|\n");
-        accuracies.forEach((name, a) -> out.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %s |%n",
-                name, a.size(), 100 * mean(name), 100 * std(name), format(a))));
+        StringBuilder out = new StringBuilder("| model | runs | accuracy (mean ± std) | runs | epoch kept/trained |\n"
+                + "|---|---|---|---|---|\n");
+        accuracies.forEach((name, a) -> out.append(String.format(Locale.ROOT,
+                "| %s | %d | %.2f%% ± %.2f | %s | %s |%n", name, a.size(), 100 * mean(name), 100 * std(name),
+                format(a), String.join(", ", epochs.get(name)))));
         if (accuracies.containsKey("student") && accuracies.containsKey("baseline")) {
             double margin = mean("student") - mean("baseline");
             double bar = 2 * Math.max(std("student"), std("baseline"));

@@ -54,13 +54,25 @@ public record DataSpec(String train, String test, String format, String idColumn
                 partitionColumns, -1, Csv.DEFAULT, 0.0, "");
     }
 
+    /**
+     * The configured {@code validation-fraction}; 0 when a validation set of its own is named and the fraction is
+     * only the default (reference.conf's), so that naming {@code validation} is enough. Set explicitly beside
+     * {@code validation}, the two are refused together.
+     */
+    private static double validationFraction(Config c) {
+        double fraction = c.getDouble("validation-fraction");
+        String origin = c.getValue("validation-fraction").origin().resource();
+        boolean byDefault = origin != null && origin.endsWith("reference.conf");
+        return byDefault && !c.getString("validation").isBlank() ? 0.0 : fraction;
+    }
+
     static DataSpec from(Config c, ConfigProblems problems) {
         DataSpec d = new DataSpec(c.getString("train"), c.getString("test"), c.getString("format"),
                 c.getString("id-column"), c.getString("label-column"), c.getString("features-column"),
                 c.getStringList("feature-columns"), c.getInt("num-classes"), c.getIntList("input-shape"),
                 c.getStringList("partition-columns"), c.getInt("label-index"),
                 new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")),
-                c.getDouble("validation-fraction"), c.getString("validation"));
+                validationFraction(c), c.getString("validation"));
         problems.check(d.validationFraction == 0 || d.validation.isBlank(), "Keys distillery.data.validation-fraction"
                 + " (" + d.validationFraction + ") and distillery.data.validation ('" + d.validation + "') are both "
                 + "set; carve the validation rows out of the training data or name a validation set, not both.");

@@ -15,7 +15,8 @@ import com.typesafe.config.ConfigRenderOptions;
  * @param teacher      teacher architecture, training and artifact path
  * @param softTargets  the soft-target store
  * @param student      student architecture, training and artifact path
- * @param baselinePath artifact path of the same student trained without a teacher
+ * @param baseline     the same student trained without a teacher: its artifact path and schedule (the student's
+ *                     architecture; {@code baseline.train} defaults to {@code student.train})
  * @param distill      the distillation objective
  * @param codistill    co-distillation and mutual learning
  * @param evaluate     the evaluation stage
@@ -24,7 +25,7 @@ import com.typesafe.config.ConfigRenderOptions;
  * @param raw          the resolved HOCON subtree, recorded in provenance
  */
 public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec teacher, SoftTargetSpec softTargets,
-                               RoleSpec student, String baselinePath, DistillSpec distill, CodistillSpec codistill,
+                               RoleSpec student, RoleSpec baseline, DistillSpec distill, CodistillSpec codistill,
                                EvaluateSpec evaluate, List<String> schemes, Config raw) {
 
     /** The scheme names {@code schemes} may list. */
@@ -33,12 +34,13 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
     static DistilleryConfig from(Config root) {
         Config c = root.getConfig("distillery");
         ConfigProblems problems = new ConfigProblems();
+        RoleSpec student = RoleSpec.from(c.getConfig("student"), "distillery.student", problems);
+        RoleSpec baseline = new RoleSpec(c.getString("baseline.path"), student.model(),
+                TrainSpec.from(c.getConfig("baseline.train"), "distillery.baseline.train", problems));
         DistilleryConfig cfg = new DistilleryConfig(c.getLong("seed"), c.getString("run-dir"),
                 DataSpec.from(c.getConfig("data"), problems),
                 RoleSpec.from(c.getConfig("teacher"), "distillery.teacher", problems),
-                SoftTargetSpec.from(c.getConfig("soft-targets"), problems),
-                RoleSpec.from(c.getConfig("student"), "distillery.student", problems),
-                c.getString("baseline.path"),
+                SoftTargetSpec.from(c.getConfig("soft-targets"), problems), student, baseline,
                 DistillSpec.from(c.getConfig("distill"), problems),
                 CodistillSpec.from(c.getConfig("codistill"), c.getConfig("student.model"), problems),
                 EvaluateSpec.from(c.getConfig("evaluate"), problems), List.copyOf(c.getStringList("schemes")), c);
@@ -54,6 +56,11 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 + "; a store cannot keep more classes than there are.");
         problems.throwIfAny();
         return cfg;
+    }
+
+    /** Artifact path of the baseline. */
+    public String baselinePath() {
+        return baseline.path();
     }
 
     /** The student architecture, derived from the teacher's when the config asks for that. */
