@@ -131,6 +131,8 @@ class ClusterSecurityIT {
                     "nothing named " + kind + " was scanned: " + scan);
         }
         assertTrue(scan.scanned().stream().anyMatch(p -> p.startsWith(events)), "no event log scanned");
+        // The scan itself finds them where they are: the three properties files.
+        assertEquals(3, SecretScan.of(List.of(work.resolve("conf")), SECRET, WRONG_SECRET).hits().size());
         System.out.printf("[cluster] authenticated, encrypted run: %.1f s%n", s.seconds());
     }
 
