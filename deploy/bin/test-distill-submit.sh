@@ -184,6 +184,26 @@ for bad in "--jar $work/smoke-job.jar" "--jar $work/smoke-job.jar --conf novalue
 done
 ok "usage errors exit 2"
 
+# A properties file holding spark.authenticate.secret must be private, for distill-submit and for start-cluster.sh.
+secret_conf="$work/secret.conf"
+printf 'spark.authenticate true\nspark.authenticate.secret not-really-secret\n' > "$secret_conf"
+chmod 644 "$secret_conf"
+rc="$(run_capture "$out" "$submit" --jar "$work/smoke-job.jar" --properties-file "$secret_conf" --dry-run -- run x)"
+if ! { [[ "$rc" == 2 ]] && grep -qF "has mode 644" "$out" && ! grep -qF "not-really-secret" "$out"; }; then
+  cat "$out" >&2; die "readable secret properties file: exit code $rc, expected 2"
+fi
+rc="$(run_capture "$out" env STATE_DIR="$work/refused-cluster" PROPERTIES_FILE="$secret_conf" \
+  "$standalone_dir/start-cluster.sh")"
+if ! { [[ "$rc" == 1 ]] && grep -qF "has mode 644" "$out" && ! compgen -G "$work/refused-cluster/*.pid" >/dev/null; }; then
+  cat "$out" >&2; die "start-cluster.sh with a readable PROPERTIES_FILE: exit code $rc, expected 1"
+fi
+chmod 600 "$secret_conf"
+rc="$(run_capture "$out" "$submit" --jar "$work/smoke-job.jar" --properties-file "$secret_conf" --dry-run -- run x)"
+if ! { [[ "$rc" == 0 ]] && grep -qF -- "--properties-file $secret_conf" "$out" && ! grep -qF "not-really-secret" "$out"; }; then
+  cat "$out" >&2; die "private secret properties file (dry run): exit code $rc, expected 0"
+fi
+ok "a readable properties file with a secret is refused (distill-submit exit 2, start-cluster.sh exit 1)"
+
 # 3. SmokeJob on local[2]: passes with minExecutors=0, fails (exit 1) when it demands 2 executor JVMs.
 rc="$(run_capture "$out" "$submit" --master 'local[2]' --jar "$work/smoke-job.jar" \
   --class io.distillery.deploy.smoke.SmokeJob -- 20000 4 0)"

@@ -84,6 +84,18 @@ env_tagged_pids() {
   done
 }
 
+# private_file FILE WHAT: FILE must be a readable regular file that neither group nor others can read or write
+# (mode 600 or 400), since it may hold spark.authenticate.secret. Prints why not on stderr and fails otherwise.
+private_file() {
+  local file=$1 what=$2 mode
+  [[ -f "$file" && -r "$file" ]] || { echo "$what not found or not readable: $file" >&2; return 1; }
+  mode="$(stat -c %a "$file")" || return 1
+  if (((8#$mode & 8#077) != 0)); then
+    echo "$what $file has mode $mode: it may hold spark.authenticate.secret, make it private (chmod 600)" >&2
+    return 1
+  fi
+}
+
 # port_in_use PORT: true if something listens on 127.0.0.1:PORT.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

@@ -4,6 +4,7 @@
 #
 # Usage: deploy/standalone/start-cluster.sh [--workers N] [--cores C] [--memory M] [--port P]
 #                                            [--webui-port P] [--state-dir DIR] [--timeout S]
+#                                            [--properties-file F]
 # Env (flags win over env):
 #   SPARK_HOME         Spark runtime (default: deploy/standalone/runtime/spark-3.5.3)
 #   WORKERS            number of Workers (default 2)
@@ -18,6 +19,10 @@
 #                      when there are more Workers). A Worker's executors inherit it. Without it a "1-core" Worker's
 #                      executor JVM still runs on every core (JIT, GC, Parquet and native BLAS threads).
 #   WORKER_APPDATA_TTL seconds after which spark.worker.cleanup deletes finished apps' work dirs (default 86400)
+#   PROPERTIES_FILE    Spark properties file for the Master and the Workers (their --properties-file), e.g. with
+#                      spark.authenticate=true, spark.authenticate.secret and spark.network.crypto.enabled=true;
+#                      must be private (mode 600 or 400). Default: none, the daemons read SPARK_HOME/conf's
+#                      spark-defaults.conf. Applications must then be submitted with the same secret.
 #
 # On success prints the master URL (spark://127.0.0.1:PORT) as the last stdout line and writes
 # STATE_DIR/master-url and STATE_DIR/cluster.env. On failure or timeout prints the tail of the logs, stops
@@ -41,6 +46,7 @@ state_dir="${STATE_DIR:-$DEFAULT_STATE_DIR}"
 timeout="${START_TIMEOUT:-90}"
 daemon_memory="${DAEMON_MEMORY:-512m}"
 appdata_ttl="${WORKER_APPDATA_TTL:-86400}"
+properties_file="${PROPERTIES_FILE:-}"
 read -r -a worker_cpus <<<"${WORKER_CPUS:-}"
 if [[ ${#worker_cpus[@]} -gt 0 ]] && ! command -v taskset >/dev/null; then
   echo "[start-cluster] ERROR: WORKER_CPUS is set but taskset (util-linux) is not installed" >&2; exit 1
@@ -57,6 +63,7 @@ while (($#)); do
     --webui-port) webui_port=$2; shift 2 ;;
     --state-dir) state_dir=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
+    --properties-file) properties_file=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage; die "unknown argument: $1" ;;
   esac
@@ -71,6 +78,13 @@ if ! compgen -G "$spark_home/jars/spark-core_2.12-*.jar" >/dev/null; then
 fi
 spark_home="$(cd "$spark_home" && pwd)"
 java="$(java_cmd)"
+daemon_props=()
+if [[ -n "$properties_file" ]]; then
+  private_file "$properties_file" "PROPERTIES_FILE" || die "refusing to start with a readable properties file"
+  properties_file="$(cd "$(dirname "$properties_file")" && pwd)/$(basename "$properties_file")"
+  # On the daemons' own command lines only the path shows in ps, never the secret inside.
+  daemon_props=(--properties-file "$properties_file")
+fi
 state_dir="$(abs_dir "$state_dir")"
 
 case "$master_port" in
@@ -126,7 +140,7 @@ t0=$SECONDS
 # stdin from /dev/null and setsid: the daemons survive this shell and never see its terminal's signals.
 log "starting Master on $host:$master_port (web UI port $webui_port), state in $state_dir"
 setsid "$java" "${jvm_common[@]}" org.apache.spark.deploy.master.Master \
-  --host "$host" --port "$master_port" --webui-port "$webui_port" \
+  --host "$host" --port "$master_port" --webui-port "$webui_port" "${daemon_props[@]}" \
   </dev/null >"$state_dir/master.log" 2>&1 &
 echo $! > "$state_dir/master.pid"
 master_pid=$!
@@ -159,7 +173,7 @@ for ((i = 1; i <= workers; i++)); do
     -Dspark.worker.cleanup.enabled=true -Dspark.worker.cleanup.appDataTtl="$appdata_ttl" \
     org.apache.spark.deploy.worker.Worker "$master_url" \
     --host "$host" --port 0 --webui-port 0 --cores "$cores" --memory "$memory" --work-dir "$wdir/work" \
-    </dev/null >"$state_dir/worker-$i.log" 2>&1 &
+    "${daemon_props[@]}" </dev/null >"$state_dir/worker-$i.log" 2>&1 &
   echo $! > "$state_dir/worker-$i.pid"
 done
 
@@ -193,6 +207,7 @@ STATE_DIR=$state_dir
 WORKERS=$workers
 WORKER_CORES=$cores
 WORKER_MEMORY=$memory
+PROPERTIES_FILE=$properties_file
 ENV
 ok=1
 log "cluster up in $((SECONDS - t0)) s: $workers workers x $cores cores; web UI $webui_url"

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Builds the Spark session of a subcommand. The master comes from spark-submit when it set one, else from
  * {@code --master}; Kryo with ND4J's registrator is the default serializer. In local mode a task out of memory fails
- * the job instead of ending the JVM with Spark's exit code 52.
+ * the job instead of ending the JVM with Spark's exit code 52. A standalone master that is unreachable, or refuses
+ * the application's {@code spark.authenticate} handshake, is a one-sentence error before the session exists.
  */
 public final class Sessions {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
@@ -40,6 +41,7 @@ public final class Sessions {
             conf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
         }
         checkReachable(conf.get("spark.master"));
+        MasterHandshake.check(conf);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 

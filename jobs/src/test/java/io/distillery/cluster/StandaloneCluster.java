@@ -74,6 +74,14 @@ public final class StandaloneCluster implements AutoCloseable {
      * {@code jobs/target/cluster/<name>} as its state dir.
      */
     public static StandaloneCluster start(String name) {
+        return start(name, null);
+    }
+
+    /**
+     * As {@link #start(String)}, with the Master and Workers reading {@code propertiesFile} (private, e.g. with
+     * {@code spark.authenticate} and its secret; null for none): {@code start-cluster.sh}'s {@code PROPERTIES_FILE}.
+     */
+    public static StandaloneCluster start(String name, Path propertiesFile) {
         Path repo = Cli.repo();
         Path stateDir = repo.resolve("jobs/target/cluster").resolve(name).resolve("state").toAbsolutePath();
         long t0 = System.nanoTime();
@@ -100,6 +108,9 @@ public final class StandaloneCluster implements AutoCloseable {
                 "WORKER_CORES", "1",
                 "WORKER_MEMORY", "2g",
                 "START_TIMEOUT", "240"));
+        if (propertiesFile != null) {
+            env.put("PROPERTIES_FILE", propertiesFile.toAbsolutePath().toString());
+        }
         ScriptResult start = script(repo, env, "deploy/standalone/start-cluster.sh");
         StandaloneCluster cluster = null;
         try {
@@ -158,11 +169,20 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a submission without waiting: {@link Running#await} collects it. */
     public Running submitAsync(List<String> sparkConfs, String... cliArgs) {
+        return submitAsync(null, sparkConfs, cliArgs);
+    }
+
+    /** As {@link #submitAsync(List, String...)}, with distill-submit's {@code --properties-file} (null for none). */
+    public Running submitAsync(Path propertiesFile, List<String> sparkConfs, String... cliArgs) {
         if (closed) {
             throw new IllegalStateException("cluster is closed");
         }
         List<String> cmd = new ArrayList<>(List.of(repo.resolve("deploy/bin/distill-submit").toString(),
                 "--master", masterUrl, "--executor-memory", "1g"));
+        if (propertiesFile != null) {
+            cmd.add("--properties-file");
+            cmd.add(propertiesFile.toAbsolutePath().toString());
+        }
         for (String c : sparkConfs) {
             cmd.add("--conf");
             cmd.add(c);
