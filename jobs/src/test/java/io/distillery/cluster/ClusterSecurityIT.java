@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.store.ArtifactFiles;
 import io.distillery.testing.Cli;
+import io.distillery.testing.OutcomeReport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +45,12 @@ class ClusterSecurityIT {
             + "cluster's and that the cluster runs with spark\\.authenticate=true\\)\\.");
     private static final String SECRET = "distillery-it-" + UUID.randomUUID();
     private static final String WRONG_SECRET = "distillery-it-wrong-" + UUID.randomUUID();
+
+    @RegisterExtension
+    static final OutcomeReport REPORT = new OutcomeReport(NAME, "A shared cluster: authentication and encryption",
+            "Cluster: `deploy/standalone` started from a mode-600 properties file with `spark.authenticate=true`, "
+                    + "a random secret and `spark.network.crypto.enabled=true`; 1 Master + 2 Workers; every case is a "
+                    + "`deploy/bin/distill-submit` of the committed sample.");
     private static Path work;
     private static Path clusterConf;
     private static StandaloneCluster cluster;
@@ -72,8 +80,14 @@ class ClusterSecurityIT {
         StandaloneCluster.Submission s = cluster.submitAsync(wrong, List.of("spark.ui.enabled=false"),
                 "train-teacher", Cli.offlineConf().toString(), "-P", "run-dir=" + Cli.quoted(runDir))
                 .await(Duration.ofMinutes(3));
-        assertNotEquals(0, s.exit(), s::toString);
         List<String> lines = s.output().lines().filter(l -> !l.startsWith("[distill-submit]")).toList();
+        REPORT.observe("wrong spark.authenticate.secret", "train-teacher submitted with a properties file whose "
+                        + "secret is not the cluster's", "non-zero exit, one `error: ` line naming the master, within "
+                        + "45 s; nothing written; both Workers still alive",
+                String.format("exit %d in %.0f s; %d output line(s): %s; run dir written %s", s.exit(), s.seconds(),
+                        lines.size(), lines.isEmpty() ? "-" : lines.get(0).replaceAll(":\\d+ ", ":<port> "),
+                        Files.exists(work.resolve("run-refused"))));
+        assertNotEquals(0, s.exit(), s::toString);
         assertEquals(1, lines.size(), s::toString);
         assertTrue(REFUSED.matcher(lines.get(0)).matches(), s::toString);
         // Spark alone would retry its registration for a minute first (see MasterHandshake).
