@@ -6,7 +6,10 @@
 #     all-labels: the students see every label (same teacher and store, reused: run skips up-to-date stages);
 #     few-labels at T=1: the same teacher, store and baseline, the distilled student at temperature 1
 #       (distill into another path, then evaluate the three models side by side).
-#   Then prints the mean/std summary of each regime (deploy/bin/distill summarize).
+#   Then prints the mean/std summary of each regime (deploy/bin/distill summarize), with the epoch each model kept.
+# Protocol (the defaults): 10% of the training rows are the validation split; every model stops early when its
+# validation accuracy has not improved for 5 epochs (at most the config's epochs) and keeps its best epoch; the
+# student alone trains on the labelled rows only. The test set is read by evaluate alone.
 # Needs data/fashion-mnist/{train,test}: run data-samples/fetch-fashion-mnist.sh first.
 # usage: deploy/experiments/fashion-mnist-full.sh [SEED...]      (default seeds: 1 2 3)
 set -euo pipefail

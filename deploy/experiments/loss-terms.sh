@@ -6,8 +6,11 @@
 #        MLP student 784-32-10:  alone (ce), kd, dkd, logit-mse, hint+kd, similarity+kd, rkd+kd
 #        conv student:           conv-alone (ce), conv-kd, attention+kd
 #      every response part is 0.9 * <term> + 0.1 * ce (T = 4); feature terms are added with their papers' weights;
-#   3. evaluate each seed's models (teacher included), then summarise over the seeds: mean ± sample std and the
-#      margin over the same student trained alone. The tables go to stdout and to $RUN_DIR/results.md.
+#   3. evaluate each seed's models (teacher included), then summarise over the seeds: mean ± sample std, the
+#      margin over the same student trained alone, and the epoch each model kept.
+# Protocol (the defaults): 10% of the training rows are the validation split; every model stops early when its
+# validation accuracy has not improved for 5 epochs and keeps its best epoch; the student alone trains on the
+# labelled rows only. The test set is read by evaluate alone. The tables go to stdout and to $RUN_DIR/results.md.
 # Stages whose output is committed are skipped and training resumes from its last epoch checkpoint (--resume), so an
 # interrupted run continues where it stopped.
 #
@@ -17,8 +20,8 @@
 #   RUN_DIR         where everything goes (default target/runs/loss-terms)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS   override the config's 8 and 20 (e.g. 1 and 2 to check the script on the sample)
 #   CONV_STUDENT_EPOCHS  epochs of the three convolutional students (default 5, or STUDENT_EPOCHS when set): each
-#                   full-data epoch takes 65-70 s here (the student alone too: the baseline passes every row, with
-#                   zero weight on the unlabelled ones), so 5 epochs keep the 9 conv runs under an hour; they are
+#                   full-data epoch takes 65-70 s here (the student alone too: it passes over its labelled rows
+#                   20 times per epoch, as many minibatches), so 5 epochs keep the 9 conv runs under an hour; they are
 #                   compared only with each other
 #   OMP_NUM_THREADS one native thread per Spark task by default: local[*] already runs one task per core, and with
 #                   ND4J's default (all cores per task) the convolutional students ran 1.5x slower on 2 cores
