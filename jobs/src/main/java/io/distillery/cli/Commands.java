@@ -5,6 +5,7 @@ import io.distillery.jobs.CodistillJob;
 import io.distillery.jobs.DistillJob;
 import io.distillery.jobs.EvaluateJob;
 import io.distillery.jobs.JobContext;
+import io.distillery.jobs.MultiTeacherJob;
 import io.distillery.jobs.PipelineRun;
 import io.distillery.jobs.Reports;
 import io.distillery.jobs.SoftTargetsJob;
@@ -75,19 +76,33 @@ final class Commands {
 
     @Command(name = "distill", mixinStandardHelpOptions = true,
             description = "Train the student from the soft-target store (or, with --baseline, the same student "
-                    + "without the teacher's targets).")
+                    + "without the teacher's targets; with --multi-teacher, from the stores of "
+                    + "distillery.multi-teacher.teachers).")
     static final class Distill extends StageCommand {
-        @Option(names = "--baseline", description = "Train the baseline student (alpha = 0) instead.")
+        @Option(names = "--baseline", description = "Train the baseline student (the labelled rows only, no "
+                + "teacher) instead.")
         boolean baseline;
+
+        @Option(names = "--multi-teacher", description = "Train the multi-teacher student from every teacher's "
+                + "store, their targets combined by distillery.multi-teacher.combine.")
+        boolean multiTeacher;
 
         @Override
         protected void run(JobContext ctx) {
-            DistillJob.run(ctx, baseline);
+            if (baseline && multiTeacher) {
+                throw new io.distillery.config.DistilleryException("Options --baseline and --multi-teacher exclude "
+                        + "each other; the student alone is the same for one teacher or many.");
+            }
+            if (multiTeacher) {
+                MultiTeacherJob.run(ctx);
+            } else {
+                DistillJob.run(ctx, baseline);
+            }
         }
 
         @Override
         protected String stageName() {
-            return baseline ? "distill-baseline" : "distill";
+            return baseline ? "distill-baseline" : multiTeacher ? "distill-multi-teacher" : "distill";
         }
     }
 

@@ -88,7 +88,6 @@ public final class DistillJob {
         String name = baseline ? "baseline" : "student";
         String output = outputPath(cfg, baseline);
         StageOutput.checkWritable(ctx, output);
-        long t0 = System.nanoTime();
         String storePath = cfg.softTargets().path();
         Provenance store = checkStore(ctx, storePath);
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
@@ -99,7 +98,30 @@ public final class DistillJob {
 
         Dataset<Row> rows = readStore(ctx, storePath, teacher, plan.tapColumns());
         int width = Integer.parseInt(store.fact("input-width"));
-        int classes = cfg.data().numClasses();
+        String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
+        Map<String, String> facts = TrainTeacherJob.modelFacts(name, cfg.data().numClasses(), width, fingerprint);
+        facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
+        if (baseline) {
+            facts.put("trained-on", "the labelled rows only, " + Splits.baselinePasses(
+                    cfg.distill().labelledFraction()) + " passes over them per epoch");
+        }
+        List<Provenance.InputRef> inputs = List.of(new Provenance.InputRef("store", storePath,
+                store.fact(Fingerprint.FACT)));
+        trainAndSave(ctx, name, baseline, role, plan, rows, width, inputs, facts);
+    }
+
+    /**
+     * Trains {@code plan} on {@code rows} (a store's, or several stores' combined) and saves the exported model at
+     * {@code role.path()} with the run's provenance.
+     *
+     * @param baseline whether this is the student alone (then it trains on the labelled rows only)
+     * @param facts    the model's facts so far; the loss and the labelled fraction are added
+     */
+    static void trainAndSave(JobContext ctx, String name, boolean baseline, RoleSpec role, StudentPlan plan,
+                             Dataset<Row> rows, int width, List<Provenance.InputRef> inputs,
+                             Map<String, String> facts) {
+        DistilleryConfig cfg = ctx.config();
+        long t0 = System.nanoTime();
         Dataset<Row> trainRows = baseline ? Splits.baselineRows(ctx, Splits.training(ctx, rows))
                 : Splits.training(ctx, rows);
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(trainRows,
@@ -110,24 +132,15 @@ public final class DistillJob {
                 cfg.distill().labelledFraction(), baseline && cfg.distill().labelledFraction() < 1.0
                         ? "; trains on the labelled rows only, " + Splits.baselinePasses(cfg.distill()
                         .labelledFraction()) + " passes over them per epoch" : "");
-
-        String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
-        Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint);
-        facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
         facts.put("loss", plan.formula());
         facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
-        if (baseline) {
-            facts.put("trained-on", "the labelled rows only, " + Splits.baselinePasses(
-                    cfg.distill().labelledFraction()) + " passes over them per epoch");
-        }
-        Provenance provenance = ctx.provenance(STAGE,
-                List.of(new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT))), facts);
+        Provenance provenance = ctx.provenance(STAGE, inputs, facts);
         Training.Trained trained = Training.trainOne(ctx, name, role, trainBlocks, testBlocks, plan, provenance);
-        ModelArtifact.save(ctx.files(), trained.network(), output, trained.provenance(), ctx.overwrite());
-        Training.checkpoints(ctx, output).clear();
+        ModelArtifact.save(ctx.files(), trained.network(), role.path(), trained.provenance(), ctx.overwrite());
+        Training.checkpoints(ctx, role.path()).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();
-        LOG.info(String.format("%s: trained and saved to %s in %.1f s", name, output,
+        LOG.info(String.format("%s: trained and saved to %s in %.1f s", name, role.path(),
                 (System.nanoTime() - t0) / 1e9));
     }
 

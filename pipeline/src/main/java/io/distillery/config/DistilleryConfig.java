@@ -4,6 +4,7 @@ import java.util.List;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 
 /**
  * The whole run, resolved and validated: one HOCON file ({@code distillery { ... }}) describes every stage.
@@ -19,6 +20,7 @@ import com.typesafe.config.ConfigRenderOptions;
  *                     architecture; {@code baseline.train} defaults to {@code student.train})
  * @param distill      the distillation objective
  * @param codistill    co-distillation and mutual learning
+ * @param multiTeacher multi-teacher offline distillation
  * @param evaluate     the evaluation stage
  * @param schemes      what {@code run} trains: {@code offline} (teacher, store, student, baseline) and/or
  *                     {@code codistill}
@@ -26,10 +28,10 @@ import com.typesafe.config.ConfigRenderOptions;
  */
 public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec teacher, SoftTargetSpec softTargets,
                                RoleSpec student, RoleSpec baseline, DistillSpec distill, CodistillSpec codistill,
-                               EvaluateSpec evaluate, List<String> schemes, Config raw) {
+                               MultiTeacherSpec multiTeacher, EvaluateSpec evaluate, List<String> schemes, Config raw) {
 
     /** The scheme names {@code schemes} may list. */
-    public static final List<String> SCHEMES = List.of("offline", "codistill");
+    public static final List<String> SCHEMES = List.of("offline", "codistill", "multi-teacher");
 
     static DistilleryConfig from(Config root) {
         Config c = root.getConfig("distillery");
@@ -43,6 +45,8 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 SoftTargetSpec.from(c.getConfig("soft-targets"), problems), student, baseline,
                 DistillSpec.from(c.getConfig("distill"), problems),
                 CodistillSpec.from(c.getConfig("codistill"), c.getConfig("student.model"), problems),
+                MultiTeacherSpec.from(c.getConfig("multi-teacher"), c.getConfig("teacher.model"),
+                        c.getConfig("teacher.train"), problems),
                 EvaluateSpec.from(c.getConfig("evaluate"), problems), List.copyOf(c.getStringList("schemes")), c);
         problems.check(!cfg.schemes.isEmpty() && SCHEMES.containsAll(cfg.schemes), "Key distillery.schemes is "
                 + cfg.schemes + "; list one or more of " + SCHEMES + ".");
@@ -56,6 +60,29 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 + "; a store cannot keep more classes than there are.");
         problems.throwIfAny();
         return cfg;
+    }
+
+    /**
+     * This run as teacher {@code name} of {@code multi-teacher} sees it: that teacher's model and schedule as
+     * {@code teacher.model} and {@code teacher.train}, its artifact as {@code teacher.path} and its store as
+     * {@code soft-targets.path}; everything else unchanged. So {@code train-teacher} and {@code soft-targets} make
+     * each of the K teachers and stores exactly as they make the one.
+     */
+    public DistilleryConfig forTeacher(String name) {
+        Config entry = raw.getConfigList("multi-teacher.teachers").stream()
+                .filter(t -> t.hasPath("name") && t.getString("name").equals(name)).findFirst()
+                .orElseThrow(() -> new DistilleryException("Key distillery.multi-teacher.teachers has no teacher '"
+                        + name + "'; its teachers are " + multiTeacher.names() + "."));
+        Config derived = raw;
+        for (String key : List.of("model", "train")) {
+            if (entry.hasPath(key)) {
+                derived = derived.withValue("teacher." + key,
+                        entry.getConfig(key).withFallback(raw.getConfig("teacher." + key)).root());
+            }
+        }
+        derived = derived.withValue("teacher.path", ConfigValueFactory.fromAnyRef(multiTeacher.teacherPath(name)))
+                .withValue("soft-targets.path", ConfigValueFactory.fromAnyRef(multiTeacher.storePath(name)));
+        return from(derived.atKey("distillery"));
     }
 
     /** Artifact path of the baseline. */

@@ -1,0 +1,174 @@
+package io.distillery.jobs;
+
+import io.distillery.config.ConfigProblems;
+import io.distillery.config.DistilleryConfig;
+import io.distillery.config.DistilleryException;
+import io.distillery.config.MultiTeacherSpec;
+import io.distillery.loss.TeacherCombiner;
+import io.distillery.provenance.Provenance;
+import io.distillery.store.SoftTargetSchema;
+import io.distillery.store.TeacherTargets;
+import io.distillery.train.LabelledSubset;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The K soft-target stores of {@code multi-teacher} read as one dense store: each store checked against its own
+ * teacher, the stores checked against each other, their rows joined by id on the executors (never collected), and
+ * each row's K teacher outputs combined by the configured {@link TeacherCombiner} into the {@code teacher_logits}
+ * column every loss already reads.
+ */
+final class MultiTeacherStore {
+    /** Schema of the combined rows: a dense store's columns. */
+    static final StructType SCHEMA = new StructType()
+            .add(SoftTargetSchema.ID, DataTypes.LongType, false)
+            .add(SoftTargetSchema.LABEL, DataTypes.IntegerType, false)
+            .add(SoftTargetSchema.FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add(SoftTargetSchema.LOGITS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    /** Facts every store must agree on. */
+    private static final List<String> SHARED_FACTS = List.of("num-classes", "input-width", "partition-columns",
+            "class-names");
+
+    private MultiTeacherStore() {
+    }
+
+    /**
+     * The stores' provenance by teacher name, each checked against its own teacher (made by it, the configured
+     * class count), then against the first store: every {@link #SHARED_FACTS} value equal.
+     */
+    static Map<String, Provenance> check(JobContext ctx) {
+        MultiTeacherSpec spec = ctx.config().multiTeacher();
+        if (spec.teachers().size() < 2) {
+            throw new DistilleryException("Key distillery.multi-teacher.teachers has " + spec.teachers().size()
+                    + " teacher(s); multi-teacher distillation needs at least 2.");
+        }
+        Map<String, Provenance> stores = new LinkedHashMap<>();
+        for (String name : spec.names()) {
+            stores.put(name, DistillJob.checkStore(forTeacher(ctx, name), spec.storePath(name)));
+        }
+        ConfigProblems problems = new ConfigProblems();
+        String first = spec.names().get(0);
+        for (Map.Entry<String, Provenance> e : stores.entrySet()) {
+            for (String fact : SHARED_FACTS) {
+                String expected = stores.get(first).fact(fact);
+                String found = e.getValue().fact(fact);
+                problems.check(java.util.Objects.equals(expected, found), "Soft-target store "
+                        + spec.storePath(e.getKey()) + " has " + fact + " = " + show(found) + " but store "
+                        + spec.storePath(first) + " has " + show(expected) + "; the teachers' stores must describe "
+                        + "the same rows.");
+            }
+        }
+        problems.throwIfAny();
+        return stores;
+    }
+
+    /** The context of teacher {@code name}: {@link DistilleryConfig#forTeacher}. */
+    static JobContext forTeacher(JobContext ctx, String name) {
+        return new JobContext(ctx.spark(), ctx.config().forTeacher(name), ctx.files(), ctx.overwrite(),
+                ctx.resume());
+    }
+
+    /**
+     * The combined rows (id, label, features of the first store; {@code teacher_logits} combined), after checking
+     * that every store has the same number of rows and the same ids.
+     *
+     * @param stores the checked stores ({@link #check}), by teacher name
+     */
+    static Dataset<Row> combined(JobContext ctx, Map<String, Provenance> stores) {
+        DistilleryConfig cfg = ctx.config();
+        MultiTeacherSpec spec = cfg.multiTeacher();
+        int classes = cfg.data().numClasses();
+        List<String> names = new ArrayList<>(stores.keySet());
+        Dataset<Row> joined = null;
+        long rows = -1;
+        String firstPath = spec.storePath(names.get(0));
+        for (int k = 0; k < names.size(); k++) {
+            String path = spec.storePath(names.get(k));
+            TeacherTargets targets = SoftTargetStore.teacherTargets(stores.get(names.get(k)), path, classes,
+                    cfg.distill(), false);
+            Dataset<Row> store = DistillJob.readStore(ctx, path, targets, List.of());
+            Dataset<Row> logits = denseLogits(store, targets, classes, "logits_" + k, k == 0);
+            long count = logits.count();
+            if (k == 0) {
+                rows = count;
+                joined = logits;
+                continue;
+            }
+            if (count != rows) {
+                throw new DistilleryException("Soft-target store " + path + " has " + count + " rows but store "
+                        + firstPath + " has " + rows + "; the teachers' stores must hold the same rows.");
+            }
+            List<Row> missing = joined.select(SoftTargetSchema.ID).join(logits.select(SoftTargetSchema.ID),
+                    joined.col(SoftTargetSchema.ID).equalTo(logits.col(SoftTargetSchema.ID)), "left_anti")
+                    .limit(1).collectAsList();
+            if (!missing.isEmpty()) {
+                throw new DistilleryException("Soft-target store " + path + " has no row with id "
+                        + missing.get(0).getLong(0) + ", which store " + firstPath + " has; the teachers' stores "
+                        + "must hold the same ids.");
+            }
+            joined = joined.join(logits, SoftTargetSchema.ID);
+        }
+        TeacherCombiner combiner = TeacherCombiner.of(TeacherCombiner.Kind.fromConfig(spec.combine()),
+                spec.temperature(), spec.weights(), names.size());
+        return combine(joined, combiner, names.size(), cfg.distill().labelledFraction(), cfg.seed());
+    }
+
+    /** id (with label and features for the first store) and the store's teacher logits as a dense array. */
+    private static Dataset<Row> denseLogits(Dataset<Row> store, TeacherTargets targets, int classes, String column,
+                                            boolean withInputs) {
+        StructType schema = new StructType().add(SoftTargetSchema.ID, DataTypes.LongType, false);
+        if (withInputs) {
+            schema = schema.add(SoftTargetSchema.LABEL, DataTypes.IntegerType, false)
+                    .add(SoftTargetSchema.FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        }
+        schema = schema.add(column, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        // Through an RDD and back, so that every later reader gets rows that know their schema.
+        return store.sparkSession().createDataFrame(store.javaRDD().map(r -> {
+            float[] logits = new float[classes];
+            targets.write(r, classes, logits, 0);
+            long id = r.getLong(r.fieldIndex(SoftTargetSchema.ID));
+            return withInputs ? RowFactory.create(id, r.getInt(r.fieldIndex(SoftTargetSchema.LABEL)),
+                    r.get(r.fieldIndex(SoftTargetSchema.FEATURES)), logits) : RowFactory.create(id, logits);
+        }), schema);
+    }
+
+    /**
+     * Each joined row's K logits ({@code logits_0 .. logits_{K-1}}) combined on the executors; the label counts for
+     * the {@code confidence} combiner only where the student may see it ({@link LabelledSubset}).
+     */
+    static Dataset<Row> combine(Dataset<Row> joined, TeacherCombiner combiner, int teachers, double labelledFraction,
+                                long seed) {
+        return joined.sparkSession().createDataFrame(joined.javaRDD().map(r -> {
+            float[][] logits = new float[teachers][];
+            for (int k = 0; k < teachers; k++) {
+                logits[k] = unboxed(r.getList(r.fieldIndex("logits_" + k)));
+            }
+            long id = r.getLong(r.fieldIndex(SoftTargetSchema.ID));
+            int label = r.getInt(r.fieldIndex(SoftTargetSchema.LABEL));
+            boolean visible = LabelledSubset.isLabelled(id, seed, labelledFraction);
+            float[] out = new float[logits[0].length];
+            combiner.combine(logits, visible ? label : -1, out, 0);
+            return RowFactory.create(id, label, r.get(r.fieldIndex(SoftTargetSchema.FEATURES)), out);
+        }), SCHEMA);
+    }
+
+    private static float[] unboxed(List<Object> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).floatValue();
+        }
+        return out;
+    }
+
+    private static String show(String fact) {
+        return fact == null ? "(none)" : "'" + fact + "'";
+    }
+}
