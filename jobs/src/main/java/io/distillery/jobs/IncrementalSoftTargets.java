@@ -55,6 +55,7 @@ final class IncrementalSoftTargets {
         checkLayout(ctx);
         Provenance stored = ctx.files().readProvenance(storePath);
         SoftTargetsJob.Teacher teacher = SoftTargetsJob.Teacher.load(ctx);
+        ctx = teacher.prepared(ctx);
 
         Map<String, String> inputHashes = PartitionDirs.hashes(ctx.files(), data.train(), data.partitionColumns());
         List<String> inStore = PartitionDirs.list(ctx.files(), storePath, data.partitionColumns());
@@ -70,7 +71,7 @@ final class IncrementalSoftTargets {
                 storePath, missing);
 
         Dataset<Row> fresh = DatasetReader.readPartitions(ctx.spark(), data, data.train(), missing);
-        DatasetValidator.validate(fresh, data, data.train());
+        fresh = Inputs.prepare(ctx, fresh, ctx.config().data(), data.train());
         int width = Inputs.featureWidth(ctx, fresh);
         teacher.check(ctx, width);
         checkCompatible(stored, SoftTargetsJob.storeFacts(ctx, teacher.hash(), width), storePath);
