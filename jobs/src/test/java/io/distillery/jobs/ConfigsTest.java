@@ -27,12 +27,21 @@ class ConfigsTest {
         String defaults = Configs.render(load(), "data");
         assertFalse(defaults.contains("label-index") || defaults.contains("csv")
                 || defaults.contains("validation-fraction"), defaults);
-        // The keys that were always there, as before: the whole subtree minus the four new keys.
+        // The keys that were always there, as before: the whole subtree minus the five new keys.
         String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv")
-                .withoutPath("validation-fraction").withoutPath("validation").root()
+                .withoutPath("validation-fraction").withoutPath("validation").withoutPath("scaling").root()
                 .render(com.typesafe.config.ConfigRenderOptions.concise());
         assertEquals(before, defaults);
         assertTrue(defaults.contains("\"train\":\"/data/train\""), defaults);
+    }
+
+    @Test
+    void scalingLeavesTheFingerprintAtNoneAndChangesItWhenSet() {
+        String none = Configs.render(load("data.scaling=none"), "data");
+        assertFalse(none.contains("scaling"), none);
+        assertEquals(Configs.render(load(), "data"), none);
+        String standard = Configs.render(load("data.scaling=standard"), "data");
+        assertTrue(standard.contains("\"scaling\":\"standard\""), standard);
     }
 
     @Test
