@@ -5,7 +5,6 @@ import io.distillery.config.DataSpec;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
 import io.distillery.data.DatasetReader;
-import io.distillery.data.DatasetValidator;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.OutputLock;
 import io.distillery.store.PartitionDirs;

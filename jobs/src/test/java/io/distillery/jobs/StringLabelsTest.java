@@ -131,4 +131,18 @@ class StringLabelsTest {
         }
         assertTrue(table.contains("class") && table.contains("baseline"), table);
     }
+
+    @Test
+    void codistillWithoutATeacherIndexesTheDataItself() throws IOException {
+        Path run = base.resolve("run-codistill");
+        List<String> o = new ArrayList<>(overrides(run));
+        o.addAll(List.of("student.model.layers=[{type=dense,name=hidden1,units=8}]", "codistill.teacher-weight=0",
+                "codistill.burn-in=0"));
+        Cli.Result r = Cli.run(Cli.args("codistill", Cli.repo().resolve("conf/fashion-mnist-codistill.conf"), o));
+        assertEquals(0, r.exit(), r::toString);
+        for (String model : List.of("a", "b")) {
+            Provenance p = provenance(run.resolve("codistill/" + model));
+            assertEquals(ALPHABETICAL, LabelIndex.fromFacts(p, 0).names(), model);
+        }
+    }
 }

@@ -50,9 +50,9 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 "Key distillery.student.model.layers is empty and derive-from-teacher is not set; "
                         + "declare the student.");
         // With num-classes = 0 (from the data) soft-targets checks top-k against the teacher instead.
-        problems.check(cfg.data.numClasses() == 0 || cfg.softTargets.topK() <= cfg.data.numClasses(), "Key distillery.soft-targets.top-k is "
-                + cfg.softTargets.topK() + " but distillery.data.num-classes is " + cfg.data.numClasses()
-                + "; a store cannot keep more classes than there are.");
+        problems.check(cfg.data.numClasses() == 0 || cfg.softTargets.topK() <= cfg.data.numClasses(),
+                "Key distillery.soft-targets.top-k is " + cfg.softTargets.topK() + " but distillery.data.num-classes is "
+                        + cfg.data.numClasses() + "; a store cannot keep more classes than there are.");
         problems.throwIfAny();
         return cfg;
     }
