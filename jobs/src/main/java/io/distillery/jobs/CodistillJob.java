@@ -77,16 +77,17 @@ public final class CodistillJob {
         return paths;
     }
 
-    public static void run(JobContext ctx) {
-        DistilleryConfig cfg = ctx.config();
-        CodistillSpec c = cfg.codistill();
-        StageOutput.checkWritable(ctx, c.path());
+    public static void run(JobContext configured) {
+        CodistillSpec c = configured.config().codistill();
+        StageOutput.checkWritable(configured, c.path());
         long t0 = System.nanoTime();
-        int classes = cfg.data().numClasses();
-        int workers = ctx.workers(c.train().workers());
+        int workers = configured.workers(c.train().workers());
         checkShards(c, workers);
 
-        TrainingRows in = trainingRows(ctx, c);
+        TrainingRows in = trainingRows(configured, c);
+        JobContext ctx = in.ctx();
+        DistilleryConfig cfg = ctx.config();
+        int classes = cfg.data().numClasses();
         int width = in.width();
         RowLabels packing = in.packing();
         Map<String, MultiLayerNetwork> nets = networks(cfg, width);
@@ -156,27 +157,34 @@ public final class CodistillJob {
      * @param packing how a row becomes its packed labels
      * @param input   the provenance reference of what was read
      * @param width   features per row
+     * @param ctx     the context preparing every other dataset as these rows were (class names, scaling)
      */
-    private record TrainingRows(Dataset<Row> rows, RowLabels packing, Provenance.InputRef input, int width) {
+    private record TrainingRows(Dataset<Row> rows, RowLabels packing, Provenance.InputRef input, int width,
+                                JobContext ctx) {
     }
 
-    private static TrainingRows trainingRows(JobContext ctx, CodistillSpec c) {
-        DistilleryConfig cfg = ctx.config();
-        int classes = cfg.data().numClasses();
-        double labelled = cfg.distill().labelledFraction();
+    private static TrainingRows trainingRows(JobContext configured, CodistillSpec c) {
+        double labelled = configured.config().distill().labelledFraction();
         if (c.usesTeacher()) {
-            String storePath = cfg.softTargets().path();
-            Provenance store = DistillJob.checkStore(ctx, storePath);
+            String storePath = configured.config().softTargets().path();
+            Provenance store = DistillJob.checkStore(configured, storePath);
+            JobContext ctx = configured.prepared(DistillJob.storePreparation(configured, store, storePath));
+            DistilleryConfig cfg = ctx.config();
+            int classes = cfg.data().numClasses();
             TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, classes, cfg.distill(), false);
             return new TrainingRows(DistillJob.readStore(ctx, storePath, teacher, List.of()),
                     RowLabels.distillation(classes, labelled, cfg.seed(), teacher),
                     new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT)),
-                    Integer.parseInt(store.fact("input-width")));
+                    Integer.parseInt(store.fact("input-width")), ctx);
         }
-        Dataset<Row> rows = Inputs.train(ctx);
-        return new TrainingRows(rows, RowLabels.partlyLabelled(classes, labelled, cfg.seed()),
+        // Without a teacher, codistill indexes the labels and fits the scaling on data.train itself.
+        Inputs.Fitted fitted = Inputs.fitTrain(configured);
+        JobContext ctx = fitted.ctx();
+        DistilleryConfig cfg = ctx.config();
+        Dataset<Row> rows = fitted.rows();
+        return new TrainingRows(rows, RowLabels.partlyLabelled(cfg.data().numClasses(), labelled, cfg.seed()),
                 new Provenance.InputRef("train-data", cfg.data().train(), ctx.files().contentHash(cfg.data().train())),
-                Inputs.featureWidth(ctx, rows));
+                Inputs.featureWidth(ctx, rows), ctx);
     }
 
     private static Map<String, String> facts(JobContext ctx, CodistillSpec c, int width, long burnIn) {
@@ -189,6 +197,7 @@ public final class CodistillJob {
         facts.put("burn-in-rounds", Long.toString(burnIn));
         facts.put("exchange-period", Integer.toString(c.exchangePeriod()));
         facts.put(Fingerprint.FACT, fingerprint(ctx));
+        facts.putAll(ctx.preparation().facts());
         return facts;
     }
 

@@ -41,7 +41,8 @@ final class Configs {
 
     /**
      * The data subtree without the keys added after fingerprints were first recorded ({@code label-index},
-     * {@code csv}, {@code validation-fraction}, {@code validation}) while they hold their defaults: they do not
+     * {@code csv}, {@code validation-fraction}, {@code validation}, {@code scaling}) while they hold their
+     * defaults: they do not
      * change how the data is read then, and leaving them out keeps every output committed before them up to date.
      */
     private static Config withoutNewDefaults(Config data, DataSpec spec) {
@@ -57,6 +58,9 @@ final class Configs {
         }
         if (spec.validation().isBlank()) {
             out = out.withoutPath("validation");
+        }
+        if ("none".equals(spec.scaling())) {
+            out = out.withoutPath("scaling");
         }
         return out;
     }

@@ -6,6 +6,8 @@ import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
 import io.distillery.config.MissingMass;
 import io.distillery.config.RoleSpec;
+import io.distillery.data.FeatureScaling;
+import io.distillery.data.InputPreparation;
 import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
 import io.distillery.loss.FeatureTerm;
@@ -83,13 +85,15 @@ public final class DistillJob {
                 : "+missing-mass=" + cfg.distill().missingMass().configName());
     }
 
-    public static void run(JobContext ctx, boolean baseline) {
-        DistilleryConfig cfg = ctx.config();
+    public static void run(JobContext configured, boolean baseline) {
         String name = baseline ? "baseline" : "student";
-        String output = outputPath(cfg, baseline);
-        StageOutput.checkWritable(ctx, output);
-        String storePath = cfg.softTargets().path();
-        Provenance store = checkStore(ctx, storePath);
+        String output = outputPath(configured.config(), baseline);
+        StageOutput.checkWritable(configured, output);
+        String storePath = configured.config().softTargets().path();
+        Provenance store = checkStore(configured, storePath);
+        // The store's features are already scaled; its preparation scales the held-out rows and goes to the model.
+        JobContext ctx = configured.prepared(storePreparation(configured, store, storePath));
+        DistilleryConfig cfg = ctx.config();
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, cfg.data().numClasses(),
                 cfg.distill(), baseline);
         RoleSpec role = new RoleSpec(output, cfg.studentModel(),
@@ -99,7 +103,8 @@ public final class DistillJob {
         Dataset<Row> rows = readStore(ctx, storePath, teacher, plan.tapColumns());
         int width = Integer.parseInt(store.fact("input-width"));
         String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
-        Map<String, String> facts = TrainTeacherJob.modelFacts(name, cfg.data().numClasses(), width, fingerprint);
+        Map<String, String> facts = TrainTeacherJob.modelFacts(name, cfg.data().numClasses(), width, fingerprint,
+                ctx.preparation());
         facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
         if (baseline) {
             facts.put("trained-on", "the labelled rows only, " + Splits.baselinePasses(
@@ -280,8 +285,17 @@ public final class DistillJob {
                 + " * CE(label, student), T = " + h.getTemperature();
     }
 
+    /** How the store's rows were prepared (its teacher's class names and scaling), checked against the config. */
+    static InputPreparation storePreparation(JobContext ctx, Provenance store, String storePath) {
+        InputPreparation p = InputPreparation.fromFacts(store, storePath, "the soft-target store at " + storePath,
+                ctx.config().data().numClasses());
+        Inputs.checkScalingConfigured(ctx, p.scaling(), "soft-target store " + storePath);
+        return p;
+    }
+
     /**
-     * The store must be committed, made by the configured teacher, for the configured class count.
+     * The store must be committed, made by the configured teacher (and so with its feature scaling), for the
+     * configured class count.
      *
      * @return the store's provenance
      */
@@ -298,16 +312,33 @@ public final class DistillJob {
             problems.add("Teacher " + teacherPath + " (distillery.teacher.path) does not exist, so the store's "
                     + "teacher cannot be verified.");
         } else {
+            checkSameScaling(ctx, store, storePath, teacherPath);
             String teacherHash = ModelArtifact.hash(ctx.files(), teacherPath);
             problems.check(teacherHash.equals(store.fact(SoftTargetsJob.TEACHER_HASH)),
                     "Soft-target store " + storePath + " was made by teacher " + store.fact(SoftTargetsJob.TEACHER_HASH)
                             + ", not by the configured teacher " + teacherPath + " (" + teacherHash + ").");
         }
-        problems.check(Integer.toString(cfg.data().numClasses()).equals(store.fact("num-classes")),
+        problems.check(cfg.data().numClasses() == 0
+                        || Integer.toString(cfg.data().numClasses()).equals(store.fact("num-classes")),
                 "Soft-target store " + storePath + " has num-classes = " + store.fact("num-classes")
                         + " but distillery.data.num-classes is " + cfg.data().numClasses() + ".");
         problems.throwIfAny();
         return store;
+    }
+
+    /**
+     * A store whose features were scaled with other statistics than the configured teacher's is refused on its
+     * own, before the teacher-hash check, because it names the cause: the teacher was retrained with other
+     * statistics (or another kind of scaling) since the store was made.
+     */
+    private static void checkSameScaling(JobContext ctx, Provenance store, String storePath, String teacherPath) {
+        FeatureScaling stored = FeatureScaling.fromFacts(store, storePath);
+        FeatureScaling teacher = FeatureScaling.fromFacts(ctx.files().readProvenance(teacherPath), teacherPath);
+        if (!stored.sameAs(teacher)) {
+            throw new DistilleryException("Soft-target store " + storePath + " holds features scaled with "
+                    + stored.describe() + " but the configured teacher " + teacherPath + " was trained with "
+                    + teacher.describe() + "; run soft-targets again for this teacher.");
+        }
     }
 
     /**

@@ -2,6 +2,8 @@ package io.distillery.jobs;
 
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
+import io.distillery.data.InputPreparation;
+import io.distillery.data.LabelIndex;
 import io.distillery.eval.ClassificationMetrics;
 import io.distillery.eval.DistributedEvaluation;
 import io.distillery.eval.EvaluationResult;
@@ -32,6 +34,8 @@ public final class EvaluateJob {
     static final String STAGE = "evaluate";
     /** File name of the metrics inside the evaluation directory. */
     public static final String METRICS_FILE = "metrics.json";
+    /** Key of the class names (index order) in {@code metrics.json}, present for string labels. */
+    public static final String CLASS_NAMES = "classNames";
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
     private EvaluateJob() {
@@ -91,19 +95,33 @@ public final class EvaluateJob {
      * @param teacher    name of the reference model for agreement and KL (or null)
      * @return the metrics document
      */
-    public static Map<String, Object> run(JobContext ctx, Map<String, String> modelPaths, String teacher) {
-        DistilleryConfig cfg = ctx.config();
-        String output = cfg.evaluate().path();
-        StageOutput.checkWritable(ctx, output);
+    public static Map<String, Object> run(JobContext configured, Map<String, String> modelPaths, String teacher) {
+        String output = configured.config().evaluate().path();
+        StageOutput.checkWritable(configured, output);
         List<DistributedEvaluation.NamedModel> models = new ArrayList<>();
         Map<String, Map<String, Object>> sizes = new LinkedHashMap<>();
         List<Provenance.InputRef> inputs = new ArrayList<>();
+        Map<String, InputPreparation> preparations = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : modelPaths.entrySet()) {
             String path = e.getValue();
-            if (!ctx.files().isCommitted(path)) {
+            if (!configured.files().isCommitted(path)) {
                 LOG.info("evaluate: no {} at {}, skipped", e.getKey(), path);
                 continue;
             }
+            preparations.put(e.getKey(), preparation(configured, e.getKey(), path));
+        }
+        // Every model is compared on the same test rows with the same labels: they must share the reference's
+        // class names and scaling statistics (the reference: the teacher when evaluated, else the first model).
+        String reference = preparations.containsKey(teacher) ? teacher
+                : preparations.keySet().stream().findFirst().orElse(null);
+        if (reference != null) {
+            preparations.forEach((name, p) -> checkSamePreparation(name, modelPaths.get(name), p, reference,
+                    modelPaths.get(reference), preparations.get(reference)));
+        }
+        JobContext ctx = reference == null ? configured : configured.prepared(preparations.get(reference));
+        DistilleryConfig cfg = ctx.config();
+        for (Map.Entry<String, InputPreparation> e : preparations.entrySet()) {
+            String path = modelPaths.get(e.getKey());
             String hash = ModelArtifact.hash(ctx.files(), path);
             MultiLayerNetwork net = ModelArtifact.load(ctx.files(), path);
             Map<String, Object> size = new LinkedHashMap<>();
@@ -112,29 +130,37 @@ public final class EvaluateJob {
             size.putAll(epochs(ctx.files().readProvenance(path)));
             sizes.put(e.getKey(), size);
             models.add(new DistributedEvaluation.NamedModel(e.getKey(),
-                    ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash));
+                    ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash, e.getValue().scaling()));
             inputs.add(new Provenance.InputRef(e.getKey(), path, hash));
         }
         if (models.isEmpty()) {
             throw new DistilleryException("No model to evaluate: none of " + modelPaths.values()
                     + " holds a committed model.");
         }
-        Dataset<Row> test = Inputs.test(ctx);
+        // Labels indexed with the models' class names; each model's own statistics scale the rows on the executors.
+        Dataset<Row> test = Inputs.testUnscaled(ctx);
         int width = Inputs.featureWidth(ctx, test);
-        String reference = sizes.containsKey(teacher) ? teacher : null;
-        EvaluationResult result = DistributedEvaluation.evaluate(ctx.sc(), test, models, reference,
-                cfg.data().numClasses(), width, cfg.evaluate().batchSize(), cfg.evaluate().eceBins());
+        EvaluationResult result = DistributedEvaluation.evaluate(ctx.sc(), test, models,
+                sizes.containsKey(teacher) ? teacher : null, cfg.data().numClasses(), width,
+                cfg.evaluate().batchSize(), cfg.evaluate().eceBins());
+        LabelIndex classes = ctx.preparation().labels();
 
         Map<String, Object> report = new LinkedHashMap<>();
         for (String name : sizes.keySet()) {
             ClassificationMetrics m = result.metrics().get(name);
             Map<String, Object> entry = new LinkedHashMap<>(m.toMap());
+            if (classes.isNamed()) {
+                entry.put("perClassAccuracyByName", byName(classes, entry.get("perClassAccuracy")));
+            }
             entry.putAll(sizes.get(name));
             entry.put("forwardRowsPerSecondPerThread", result.rowsPerSecond(name));
             report.put(name, entry);
         }
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("testData", cfg.data().test());
+        if (classes.isNamed()) {
+            document.put(CLASS_NAMES, classes.names());  // index order: perClassAccuracy[i] is classNames[i]
+        }
         document.put("models", report);
         // Fraction of test rows on which two models predict different classes; between two retrains of one
         // procedure (seeds s and s') this is its retrain churn.
@@ -156,5 +182,37 @@ public final class EvaluateJob {
         result.disagreement().forEach((pair, d) -> LOG.info(String.format("evaluate: %s disagree on %.4f of the "
                 + "test rows", pair, d)));
         return document;
+    }
+
+    /** How a model's inputs were prepared, from its metadata.json, checked against the configured scaling. */
+    private static InputPreparation preparation(JobContext ctx, String name, String path) {
+        InputPreparation p = InputPreparation.fromFacts(ctx.files().readProvenance(path), path,
+                "model '" + name + "' at " + path, ctx.config().data().numClasses());
+        Inputs.checkScalingConfigured(ctx, p.scaling(), "model '" + name + "' at " + path);
+        return p;
+    }
+
+    private static void checkSamePreparation(String name, String path, InputPreparation p, String reference,
+                                             String referencePath, InputPreparation expected) {
+        if (!p.labels().equals(expected.labels())) {
+            throw new DistilleryException("Model '" + name + "' at " + path + " has " + p.labels().describe()
+                    + " but " + reference + " at " + referencePath + " has " + expected.labels().describe()
+                    + "; models compared on one test set must share their classes.");
+        }
+        if (!p.scaling().sameAs(expected.scaling())) {
+            throw new DistilleryException("Model '" + name + "' at " + path + " was trained on features scaled "
+                    + "with " + p.scaling().describe() + " but " + reference + " at " + referencePath + " with "
+                    + expected.scaling().describe() + "; evaluate models made from the same statistics together.");
+        }
+    }
+
+    /** Per-class accuracies keyed by class name, in index order. */
+    private static Map<String, Object> byName(LabelIndex classes, Object perClass) {
+        List<?> values = (List<?>) perClass;
+        Map<String, Object> named = new LinkedHashMap<>();
+        for (int i = 0; i < classes.count(); i++) {
+            named.put(classes.names().get(i), values.get(i));
+        }
+        return named;
     }
 }

@@ -5,7 +5,6 @@ import io.distillery.config.DataSpec;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
 import io.distillery.data.DatasetReader;
-import io.distillery.data.DatasetValidator;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.OutputLock;
 import io.distillery.store.PartitionDirs;
@@ -55,6 +54,7 @@ final class IncrementalSoftTargets {
         checkLayout(ctx);
         Provenance stored = ctx.files().readProvenance(storePath);
         SoftTargetsJob.Teacher teacher = SoftTargetsJob.Teacher.load(ctx);
+        ctx = teacher.prepared(ctx);
 
         Map<String, String> inputHashes = PartitionDirs.hashes(ctx.files(), data.train(), data.partitionColumns());
         List<String> inStore = PartitionDirs.list(ctx.files(), storePath, data.partitionColumns());
@@ -70,7 +70,7 @@ final class IncrementalSoftTargets {
                 storePath, missing);
 
         Dataset<Row> fresh = DatasetReader.readPartitions(ctx.spark(), data, data.train(), missing);
-        DatasetValidator.validate(fresh, data, data.train());
+        fresh = Inputs.prepare(ctx, fresh, ctx.config().data(), data.train());
         int width = Inputs.featureWidth(ctx, fresh);
         teacher.check(ctx, width);
         checkCompatible(stored, SoftTargetsJob.storeFacts(ctx, teacher.hash(), width), storePath);

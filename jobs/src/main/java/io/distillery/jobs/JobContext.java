@@ -1,6 +1,8 @@
 package io.distillery.jobs;
 
+import io.distillery.config.DataSpec;
 import io.distillery.config.DistilleryConfig;
+import io.distillery.data.InputPreparation;
 import io.distillery.provenance.Provenance;
 import io.distillery.provenance.Redaction;
 import io.distillery.provenance.Versions;
@@ -16,15 +18,27 @@ import java.util.Map;
  * What every job receives: the session, the validated config, the artifact file system and the user's choices
  * about existing outputs.
  *
- * @param overwrite replace an existing output instead of refusing
- * @param resume    continue training from the last checkpoint
+ * @param overwrite   replace an existing output instead of refusing
+ * @param resume      continue training from the last checkpoint
+ * @param preparation the class index and feature scaling the stage applies to every dataset it reads, once known
+ *                    (fitted on the training data, or read from the artifact the stage consumes); null before
  */
 public record JobContext(SparkSession spark, DistilleryConfig config, ArtifactFiles files, boolean overwrite,
-                         boolean resume) {
+                         boolean resume, InputPreparation preparation) {
 
     public static JobContext of(SparkSession spark, DistilleryConfig config, boolean overwrite, boolean resume) {
         return new JobContext(spark, config,
-                new ArtifactFiles(spark.sparkContext().hadoopConfiguration()), overwrite, resume);
+                new ArtifactFiles(spark.sparkContext().hadoopConfiguration()), overwrite, resume, null);
+    }
+
+    /**
+     * This context preparing its data with {@code p}. A configured {@code data.num-classes} stays (the stages
+     * check it against their artifacts); 0 (from the data) becomes {@code p}'s class count.
+     */
+    public JobContext prepared(InputPreparation p) {
+        DataSpec data = config.data();
+        DataSpec resolved = data.numClasses() > 0 ? data : data.withNumClasses(p.labels().count());
+        return new JobContext(spark, config.withData(resolved), files, overwrite, resume, p);
     }
 
     public JavaSparkContext sc() {

@@ -54,20 +54,23 @@ public final class MultiTeacherJob {
     }
 
     /** Trains and saves the multi-teacher student. */
-    public static void run(JobContext ctx) {
-        DistilleryConfig cfg = ctx.config();
-        preflight(cfg);
-        MultiTeacherSpec spec = cfg.multiTeacher();
+    public static void run(JobContext configured) {
+        preflight(configured.config());
+        MultiTeacherSpec spec = configured.config().multiTeacher();
         String output = spec.studentPath();
-        StageOutput.checkWritable(ctx, output);
-        Map<String, Provenance> stores = MultiTeacherStore.check(ctx);
+        StageOutput.checkWritable(configured, output);
+        Map<String, Provenance> stores = MultiTeacherStore.check(configured);
         Provenance first = stores.values().iterator().next();
+        // Every store has the same class names and scaling (checked): the first one's prepare the held-out rows.
+        String firstPath = spec.storePath(spec.names().get(0));
+        JobContext ctx = configured.prepared(DistillJob.storePreparation(configured, first, firstPath));
+        DistilleryConfig cfg = ctx.config();
         RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
         StudentPlan plan = DistillJob.plan(ctx, false, role, first, TeacherTargets.dense());
         Dataset<Row> rows = MultiTeacherStore.combined(ctx, stores);
         int width = Integer.parseInt(first.fact("input-width"));
         Map<String, String> facts = TrainTeacherJob.modelFacts(NAME, cfg.data().numClasses(), width,
-                fingerprint(ctx, stores));
+                fingerprint(ctx, stores), ctx.preparation());
         List<String> hashes = new ArrayList<>();
         List<Provenance.InputRef> inputs = new ArrayList<>();
         stores.forEach((name, store) -> {

@@ -35,7 +35,7 @@ final class MultiTeacherStore {
             .add(SoftTargetSchema.LOGITS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
     /** Facts every store must agree on. */
     private static final List<String> SHARED_FACTS = List.of("num-classes", "input-width", "partition-columns",
-            "class-names");
+            "class-names", "scaling-hash");
 
     private MultiTeacherStore() {
     }
@@ -73,7 +73,7 @@ final class MultiTeacherStore {
     /** The context of teacher {@code name}: {@link DistilleryConfig#forTeacher}. */
     static JobContext forTeacher(JobContext ctx, String name) {
         return new JobContext(ctx.spark(), ctx.config().forTeacher(name), ctx.files(), ctx.overwrite(),
-                ctx.resume());
+                ctx.resume(), ctx.preparation());
     }
 
     /**

@@ -5,6 +5,7 @@ import io.distillery.provenance.ProvenanceJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -37,6 +38,28 @@ public final class Reports {
             out.append(String.format(Locale.ROOT, "%-10s %9.4f %8s %,12d %,12d  %s%n", e.getKey(),
                     ((Number) m.get("accuracy")).doubleValue(), epoch(m), ((Number) m.get("parameters")).longValue(),
                     ((Number) m.get("serializedBytes")).longValue(), paths.getOrDefault(e.getKey(), "")));
+        }
+        if (document.get(EvaluateJob.CLASS_NAMES) instanceof List<?> names) {
+            out.append(perClassTable((List<String>) names, models));
+        }
+        return out.toString();
+    }
+
+    /** String labels only: each class's accuracy per model, one row per class name in index order. */
+    @SuppressWarnings("unchecked")
+    private static String perClassTable(List<String> names, Map<String, Object> models) {
+        int nameWidth = Math.max("class".length(), names.stream().mapToInt(String::length).max().orElse(0));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%n%-" + nameWidth + "s", "class"));
+        models.keySet().forEach(model -> out.append(String.format(Locale.ROOT, " %10s", model)));
+        out.append(System.lineSeparator());
+        for (int i = 0; i < names.size(); i++) {
+            out.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", names.get(i)));
+            for (Object entry : models.values()) {
+                Object a = ((List<Object>) ((Map<String, Object>) entry).get("perClassAccuracy")).get(i);
+                out.append(a == null ? String.format(Locale.ROOT, " %10s", "-")
+                        : String.format(Locale.ROOT, " %10.4f", ((Number) a).doubleValue()));
+            }
+            out.append(System.lineSeparator());
         }
         return out.toString();
     }

@@ -2,6 +2,7 @@ package io.distillery.jobs;
 
 import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistilleryConfig;
+import io.distillery.data.InputPreparation;
 import io.distillery.model.LogitsAndTaps;
 import io.distillery.model.ModelArtifact;
 import io.distillery.model.TeacherInference;
@@ -47,15 +48,17 @@ public final class SoftTargetsJob {
         return layout.isDefault() ? fingerprint : Fingerprint.of(fingerprint, layout.facts().toString());
     }
 
-    public static void run(JobContext ctx) {
-        DistilleryConfig cfg = ctx.config();
-        String storePath = cfg.softTargets().path();
-        if (cfg.softTargets().incremental() && !ctx.overwrite() && ctx.files().exists(storePath)) {
-            IncrementalSoftTargets.run(ctx);
+    public static void run(JobContext configured) {
+        String storePath = configured.config().softTargets().path();
+        if (configured.config().softTargets().incremental() && !configured.overwrite()
+                && configured.files().exists(storePath)) {
+            IncrementalSoftTargets.run(configured);
             return;
         }
-        StageOutput.checkWritable(ctx, storePath);
-        Teacher teacher = Teacher.load(ctx);
+        StageOutput.checkWritable(configured, storePath);
+        Teacher teacher = Teacher.load(configured);
+        JobContext ctx = teacher.prepared(configured);
+        DistilleryConfig cfg = ctx.config();
         Dataset<Row> train = Inputs.train(ctx);
         int width = Inputs.featureWidth(ctx, train);
         teacher.check(ctx, width);
@@ -101,6 +104,9 @@ public final class SoftTargetsJob {
         facts.putAll(StoreLayout.of(cfg.softTargets()).facts());
         facts.put("taps", String.join(",", cfg.softTargets().taps()));
         facts.put("partition-columns", String.join(",", cfg.data().partitionColumns()));
+        // The teacher's class names and scaling statistics: the store's features are scaled with them, and
+        // distill, codistill and evaluate take them from here.
+        facts.putAll(ctx.preparation().facts());
         return facts;
     }
 
@@ -125,11 +131,20 @@ public final class SoftTargetsJob {
         }
     }
 
-    /** The configured teacher, loaded on the driver, and its content hash. */
-    record Teacher(String path, MultiLayerNetwork net, String hash) {
+    /** The configured teacher, loaded on the driver, its content hash and how its inputs were prepared. */
+    record Teacher(String path, MultiLayerNetwork net, String hash, InputPreparation preparation) {
         static Teacher load(JobContext ctx) {
             String path = ctx.config().teacher().path();
-            return new Teacher(path, ModelArtifact.load(ctx.files(), path), ModelArtifact.hash(ctx.files(), path));
+            MultiLayerNetwork net = ModelArtifact.load(ctx.files(), path);
+            InputPreparation p = InputPreparation.fromFacts(ctx.files().readProvenance(path), path,
+                    "the teacher at " + path, (int) net.getOutputLayer().getParam("b").length());
+            return new Teacher(path, net, ModelArtifact.hash(ctx.files(), path), p);
+        }
+
+        /** {@code ctx} preparing its data as this teacher's training data was, after checking the config agrees. */
+        JobContext prepared(JobContext ctx) {
+            Inputs.checkScalingConfigured(ctx, preparation.scaling(), "the teacher at " + path);
+            return ctx.prepared(preparation);
         }
 
         byte[] zip(JobContext ctx) {
@@ -146,6 +161,9 @@ public final class SoftTargetsJob {
             boolean conv = !ctx.config().data().inputShape().isEmpty();
             problems.check(conv || teacherWidth == width, "Teacher " + path + " takes " + teacherWidth
                     + " input features but the training data has " + width + ".");
+            int topK = ctx.config().softTargets().topK();
+            problems.check(topK <= classes, "Key distillery.soft-targets.top-k is " + topK + " but teacher " + path
+                    + " has " + classes + " classes; a store cannot keep more classes than there are.");
             problems.throwIfAny();
             LogitsAndTaps.resolveTaps(net, ctx.config().softTargets().taps());
         }

@@ -2,6 +2,7 @@ package io.distillery.jobs;
 
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.RoleSpec;
+import io.distillery.data.InputPreparation;
 import io.distillery.model.ModelArtifact;
 import io.distillery.model.ModelFactory;
 import io.distillery.provenance.Provenance;
@@ -39,11 +40,14 @@ public final class TrainTeacherJob {
                 ctx.files().contentHash(cfg.data().train()));
     }
 
-    public static void run(JobContext ctx) {
+    public static void run(JobContext configured) {
+        StageOutput.checkWritable(configured, configured.config().teacher().path());
+        // The class index and the scaling statistics are fitted here, once; every later stage reads them back.
+        Inputs.Fitted fitted = Inputs.fitTrain(configured);
+        JobContext ctx = fitted.ctx();
         DistilleryConfig cfg = ctx.config();
         RoleSpec teacher = cfg.teacher();
-        StageOutput.checkWritable(ctx, teacher.path());
-        Dataset<Row> all = Inputs.train(ctx);
+        Dataset<Row> all = fitted.rows();
         Dataset<Row> train = Splits.training(ctx, all);
         int width = Inputs.featureWidth(ctx, all);
         int classes = cfg.data().numClasses();
@@ -54,14 +58,15 @@ public final class TrainTeacherJob {
         JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, all, width);
         MultiLayerNetwork net = ModelFactory.build(teacher.model(), width, cfg.data().inputShape(), classes,
                 new LossMCXENT(), cfg.seed());
-        LOG.info("teacher: {} parameters, {} layers, training {} epochs on {} partitions",
+        LOG.info("teacher: {} parameters, {} layers, training {} epochs on {} partitions; {}, feature scaling {}",
                 net.numParams(), teacher.model().layers().size(), teacher.train().epochs(),
-                trainBlocks.getNumPartitions());
+                trainBlocks.getNumPartitions(), ctx.preparation().labels().describe(),
+                ctx.preparation().scaling().describe());
 
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("train-data", cfg.data().train(),
                         ctx.files().contentHash(cfg.data().train()))),
-                modelFacts("teacher", classes, width, fingerprint));
+                modelFacts("teacher", classes, width, fingerprint, ctx.preparation()));
         Training.Trained trained = Training.trainOne(ctx, "teacher", teacher, trainBlocks, testBlocks,
                 StudentPlan.plain(net, RowLabels.oneHot(classes), "ce"), provenance);
         ModelArtifact.save(ctx.files(), trained.network(), teacher.path(), trained.provenance(), ctx.overwrite());
@@ -71,12 +76,18 @@ public final class TrainTeacherJob {
         LOG.info("teacher: saved to {}", teacher.path());
     }
 
-    static Map<String, String> modelFacts(String role, int classes, int width, String fingerprint) {
+    /**
+     * A model's facts: role, class count, input width, fingerprint, then what its inputs were prepared with (the
+     * class names of string labels, the scaling statistics; nothing for integer labels without scaling).
+     */
+    static Map<String, String> modelFacts(String role, int classes, int width, String fingerprint,
+                                          InputPreparation preparation) {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("role", role);
         facts.put("num-classes", Integer.toString(classes));
         facts.put("input-width", Integer.toString(width));
         facts.put(Fingerprint.FACT, fingerprint);
+        facts.putAll(preparation.facts());
         return facts;
     }
 }

@@ -76,6 +76,11 @@ class BadInputTest {
             List<Row> label12 = new ArrayList<>(rows(20, i -> feats(i, WIDTH)));
             label12.set(5, RowFactory.create(5L, 12, feats(5, WIDTH)));
             write(spark, "label-12", label12, s -> s);
+            // Class names: a training set without 'Sandal' (label 5), and a test set holding it.
+            StringLabelsTest.named(spark.read().parquet(goodTrain.toString()).where("label != 5")).coalesce(2)
+                    .write().parquet(base.resolve("names-train").toString());
+            StringLabelsTest.named(spark.read().parquet(Cli.sampleTest().toString()).orderBy("id").limit(100))
+                    .coalesce(1).write().parquet(base.resolve("names-test").toString());
         } finally {
             spark.stop();
         }
@@ -300,6 +305,84 @@ class BadInputTest {
                 && error.contains("num-classes = 10") && error.contains("12"), error);
         assertFalse(Files.exists(shared.resolve("student")));
         assertEquals(before, Cli.snapshot(shared));
+    }
+
+    @Test
+    void unseenClassName() {
+        Path runDir = base.resolve("run-unseen-class");
+        Path test = base.resolve("names-test");
+        List<String> o = List.of("data.train=" + Cli.quoted(base.resolve("names-train")),
+                "data.test=" + Cli.quoted(test), "data.num-classes=0", "data.validation-fraction=0.2");
+        Cli.Result teacher = cli("train-teacher", runDir, o);
+        assertEquals(0, teacher.exit(), teacher::toString);
+        Map<String, String> before = Cli.snapshot(test);
+        Cli.Result r = cli("evaluate", runDir, o);
+        observe("unseen class name", "evaluate a teacher trained on class names without 'Sandal' on a test set "
+                        + "holding it", "names the class 'Sandal' and the test set's path", r,
+                Files.exists(runDir.resolve("evaluation")), before.equals(Cli.snapshot(test)));
+        assertEquals(2, r.exit(), r::toString);
+        String error = r.error();
+        assertTrue(error.contains("'Sandal'") && error.contains(test.toString()), error);
+        assertFalse(Files.exists(runDir.resolve("evaluation")));
+        assertEquals(before, Cli.snapshot(test));
+    }
+
+    private static String scalingHash(Path artifact) throws IOException {
+        return io.distillery.provenance.ProvenanceJson.fromJson(Files.readString(artifact.resolve("metadata.json")),
+                artifact.toString()).fact(io.distillery.data.FeatureScaling.HASH_FACT);
+    }
+
+    @Test
+    void storeMadeWithOtherStatistics() throws IOException {
+        Path runDir = base.resolve("run-other-statistics");
+        for (String command : List.of("train-teacher", "soft-targets")) {
+            Cli.Result ok = cli(command, runDir, List.of("data.scaling=standard"));
+            assertEquals(0, ok.exit(), ok::toString);
+        }
+        String storeHash = scalingHash(runDir.resolve("soft-targets"));
+        // The teacher is retrained with minmax scaling at the configured path; the store still holds standard.
+        Cli.Result b = cli("train-teacher", runDir, List.of("data.scaling=minmax"), "--overwrite");
+        assertEquals(0, b.exit(), b::toString);
+        String teacherHash = scalingHash(runDir.resolve("teacher"));
+        assertNotEquals(storeHash, teacherHash);
+        Map<String, String> store = Cli.snapshot(runDir.resolve("soft-targets"));
+
+        Cli.Result r = cli("distill", runDir, List.of("data.scaling=minmax"));
+        observe("store made with other scaling statistics", "distill with data.scaling = minmax from a store whose "
+                        + "features were scaled with a standard-scaled teacher's statistics, after a minmax teacher "
+                        + "replaced it", "names the store and both statistics' hashes", r,
+                Files.exists(runDir.resolve("student")), store.equals(Cli.snapshot(runDir.resolve("soft-targets"))));
+        assertEquals(2, r.exit(), r::toString);
+        String error = r.error();
+        assertTrue(error.contains(runDir.resolve("soft-targets").toString()) && error.contains(storeHash)
+                && error.contains(teacherHash), error);
+        assertFalse(Files.exists(runDir.resolve("student")));
+        assertEquals(store, Cli.snapshot(runDir.resolve("soft-targets")));
+    }
+
+    @Test
+    void modelMadeWithOtherStatisticsInEvaluate() throws IOException {
+        Path a = base.resolve("run-statistics-a");
+        Path b = base.resolve("run-statistics-b");
+        Cli.Result ta = cli("train-teacher", a, List.of("data.scaling=standard"));
+        assertEquals(0, ta.exit(), ta::toString);
+        // Other training rows (30% held out for validation), so other statistics.
+        Cli.Result tb = cli("train-teacher", b, List.of("data.scaling=standard", "data.validation-fraction=0.3"));
+        assertEquals(0, tb.exit(), tb::toString);
+        String hashA = scalingHash(a.resolve("teacher"));
+        String hashB = scalingHash(b.resolve("teacher"));
+        assertNotEquals(hashA, hashB);
+
+        Cli.Result r = cli("evaluate", a, List.of("data.scaling=standard"), "--model",
+                "teacher=" + a.resolve("teacher"), "--model", "other=" + b.resolve("teacher"));
+        observe("model made with other scaling statistics", "evaluate a teacher and another model whose features "
+                        + "were scaled with statistics fitted on other rows", "names the other model and both "
+                        + "statistics' hashes", r, Files.exists(a.resolve("evaluation")), true);
+        assertEquals(2, r.exit(), r::toString);
+        String error = r.error();
+        assertTrue(error.contains(b.resolve("teacher").toString()) && error.contains(hashA)
+                && error.contains(hashB), error);
+        assertFalse(Files.exists(a.resolve("evaluation")));
     }
 
     @Test

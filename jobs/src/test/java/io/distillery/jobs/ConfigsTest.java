@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link Configs#render}: the data keys added for CSV leave every stage's fingerprint as it was while they hold
- * their defaults, so outputs committed before them stay up to date; set, they change it.
+ * {@link Configs#render}: the data and schedule keys added after fingerprints were first recorded leave every
+ * stage's fingerprint as it was while they hold the value that means the old behaviour, so outputs committed before
+ * them stay up to date; set otherwise (the protocol's defaults included), they change it.
  */
 class ConfigsTest {
     private static DistilleryConfig load(String... more) {
@@ -23,24 +24,38 @@ class ConfigsTest {
     }
 
     @Test
-    void newDataKeysAtTheirDefaultsAreLeftOut() {
-        String defaults = Configs.render(load(), "data");
-        assertFalse(defaults.contains("label-index") || defaults.contains("csv")
-                || defaults.contains("validation-fraction"), defaults);
-        // The keys that were always there, as before: the whole subtree minus the four new keys.
+    void newDataKeysAtTheirNeutralValuesAreLeftOut() {
+        // validation-fraction = 0 is how data was read before the key existed; its default (0.1) changes training.
+        String neutral = Configs.render(load("data.validation-fraction=0"), "data");
+        assertFalse(neutral.contains("label-index") || neutral.contains("csv")
+                || neutral.contains("validation-fraction"), neutral);
+        // The keys that were always there, as before: the whole subtree minus the five new keys.
         String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv")
-                .withoutPath("validation-fraction").withoutPath("validation").root()
+                .withoutPath("validation-fraction").withoutPath("validation").withoutPath("scaling").root()
                 .render(com.typesafe.config.ConfigRenderOptions.concise());
-        assertEquals(before, defaults);
-        assertTrue(defaults.contains("\"train\":\"/data/train\""), defaults);
+        assertEquals(before, neutral);
+        assertTrue(neutral.contains("\"train\":\"/data/train\""), neutral);
+        assertTrue(Configs.render(load(), "data").contains("\"validation-fraction\":0.1"), "the default is rendered");
+    }
+
+    @Test
+    void scalingLeavesTheFingerprintAtNoneAndChangesItWhenSet() {
+        String none = Configs.render(load("data.scaling=none"), "data");
+        assertFalse(none.contains("scaling"), none);
+        assertEquals(Configs.render(load(), "data"), none);
+        String standard = Configs.render(load("data.scaling=standard"), "data");
+        assertTrue(standard.contains("\"scaling\":\"standard\""), standard);
     }
 
     @Test
     void scheduleKeysThatCannotChangeTheModelAreLeftOut() {
+        // patience = 0 (no early stopping) is how models trained before the key existed; its default (5) is not.
         String before = load().raw().getConfig("student.train").withoutPath("checkpoint-rounds")
                 .withoutPath("patience").root().render(com.typesafe.config.ConfigRenderOptions.concise());
-        assertEquals(before, Configs.render(load(), "student.train"));
-        assertEquals(before, Configs.render(load("student.train.checkpoint-rounds=7"), "student.train"));
+        assertEquals(before, Configs.render(load("student.train.patience=0"), "student.train"));
+        assertEquals(before, Configs.render(load("student.train.patience=0", "student.train.checkpoint-rounds=7"),
+                "student.train"));
+        assertTrue(Configs.render(load(), "student.train").contains("\"patience\":5"));
         assertTrue(Configs.render(load("student.train.patience=3"), "student.train").contains("\"patience\":3"));
         assertEquals(Configs.render(load(), "codistill"),
                 Configs.render(load("codistill.train.checkpoint-rounds=7"), "codistill"));

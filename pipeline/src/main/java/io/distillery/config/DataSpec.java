@@ -11,11 +11,13 @@ import java.util.List;
  * @param test             path of the held-out set, same format
  * @param format           {@code parquet}, {@code csv} or {@code idx}
  * @param idColumn         id column; generated (stable across runs over the same files) when absent from the data
- * @param labelColumn      integer label column (when {@code labelIndex} is -1)
+ * @param labelColumn      label column (when {@code labelIndex} is -1): integers in {@code [0, numClasses)}, or
+ *                         strings (class names), indexed in alphabetical order on the training data
  * @param featuresColumn   an {@code array<float>} column holding all features, or empty when {@code featureColumns}
  *                         is used
  * @param featureColumns   numeric feature columns, in order, used when {@code featuresColumn} is empty
- * @param numClasses       number of classes; labels must lie in {@code [0, numClasses)}
+ * @param numClasses       number of classes; labels must lie in {@code [0, numClasses)}. 0: from the data (the
+ *                         class names of string labels, the largest integer label + 1, or the artifact read)
  * @param inputShape       {@code [channels, height, width]} for convolutional models, empty for flat inputs
  * @param partitionColumns Hive-style partition columns of the input, kept in the soft-target store
  * @param labelIndex       0-based position of the label column among the file's columns (partition columns not
@@ -27,11 +29,13 @@ import java.util.List;
  *                         measured on {@code validation}, or on {@code test} when that is empty too
  * @param validation       path of a validation set of its own (same format), instead of carving one out of
  *                         {@code train}; empty for none
+ * @param scaling          {@code none}, {@code standard} or {@code minmax}: how features are scaled, with statistics
+ *                         fitted on the teacher's training rows ({@link io.distillery.data.FeatureScaling})
  */
 public record DataSpec(String train, String test, String format, String idColumn, String labelColumn,
                        String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
                        List<String> partitionColumns, int labelIndex, Csv csv, double validationFraction,
-                       String validation) {
+                       String validation, String scaling) {
 
     /**
      * The layout of CSV files. Gzipped files ({@code .csv.gz}) are read as they are; Spark reads each whole in one
@@ -51,7 +55,7 @@ public record DataSpec(String train, String test, String format, String idColumn
                     String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
                     List<String> partitionColumns) {
         this(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses, inputShape,
-                partitionColumns, -1, Csv.DEFAULT, 0.0, "");
+                partitionColumns, -1, Csv.DEFAULT, 0.0, "", "none");
     }
 
     /**
@@ -72,7 +76,7 @@ public record DataSpec(String train, String test, String format, String idColumn
                 c.getStringList("feature-columns"), c.getInt("num-classes"), c.getIntList("input-shape"),
                 c.getStringList("partition-columns"), c.getInt("label-index"),
                 new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")),
-                validationFraction(c), c.getString("validation"));
+                validationFraction(c), c.getString("validation"), c.getString("scaling"));
         problems.check(d.validationFraction == 0 || d.validation.isBlank(), "Keys distillery.data.validation-fraction"
                 + " (" + d.validationFraction + ") and distillery.data.validation ('" + d.validation + "') are both "
                 + "set; carve the validation rows out of the training data or name a validation set, not both.");
@@ -86,8 +90,10 @@ public record DataSpec(String train, String test, String format, String idColumn
         problems.check(!d.test.isBlank(), "Key distillery.data.test is empty; name the held-out data path.");
         problems.check(List.of("parquet", "csv", "idx").contains(d.format),
                 "Key distillery.data.format is '" + d.format + "'; use parquet, csv or idx.");
-        problems.check(d.numClasses >= 2,
-                "Key distillery.data.num-classes is " + d.numClasses + "; it must be at least 2.");
+        problems.check(d.numClasses == 0 || d.numClasses >= 2, "Key distillery.data.num-classes is " + d.numClasses
+                + "; it must be at least 2, or 0 to take it from the data.");
+        problems.check(List.of("none", "standard", "minmax").contains(d.scaling),
+                "Key distillery.data.scaling is '" + d.scaling + "'; use none, standard or minmax.");
         problems.check(d.featuresColumn.isBlank() != d.featureColumns.isEmpty(),
                 "Keys distillery.data.features-column ('" + d.featuresColumn + "') and "
                         + "distillery.data.feature-columns (" + d.featureColumns
@@ -100,7 +106,13 @@ public record DataSpec(String train, String test, String format, String idColumn
     /** The same spec without partition columns: they describe the training input, not the held-out set. */
     public DataSpec forHeldOut() {
         return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses,
-                inputShape, List.of(), labelIndex, csv, validationFraction, validation);
+                inputShape, List.of(), labelIndex, csv, validationFraction, validation, scaling);
+    }
+
+    /** The same spec with the class count resolved (from the data or an artifact, when the config says 0). */
+    public DataSpec withNumClasses(int classes) {
+        return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, classes,
+                inputShape, partitionColumns, labelIndex, csv, validationFraction, validation, scaling);
     }
 
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */

@@ -55,9 +55,10 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
         problems.check(!cfg.student.model().layers().isEmpty() || cfg.student.model().derivedFromTeacher(),
                 "Key distillery.student.model.layers is empty and derive-from-teacher is not set; "
                         + "declare the student.");
-        problems.check(cfg.softTargets.topK() <= cfg.data.numClasses(), "Key distillery.soft-targets.top-k is "
-                + cfg.softTargets.topK() + " but distillery.data.num-classes is " + cfg.data.numClasses()
-                + "; a store cannot keep more classes than there are.");
+        // With num-classes = 0 (from the data) soft-targets checks top-k against the teacher instead.
+        problems.check(cfg.data.numClasses() == 0 || cfg.softTargets.topK() <= cfg.data.numClasses(),
+                "Key distillery.soft-targets.top-k is " + cfg.softTargets.topK() + " but distillery.data.num-classes is "
+                        + cfg.data.numClasses() + "; a store cannot keep more classes than there are.");
         problems.throwIfAny();
         return cfg;
     }
@@ -88,6 +89,15 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
     /** Artifact path of the baseline. */
     public String baselinePath() {
         return baseline.path();
+    }
+
+    /**
+     * The same config with another data spec (e.g. the class count resolved from the data); {@link #raw()} stays
+     * as configured, so fingerprints and provenance record what the user wrote.
+     */
+    public DistilleryConfig withData(DataSpec resolved) {
+        return new DistilleryConfig(seed, runDir, resolved, teacher, softTargets, student, baseline, distill,
+                codistill, multiTeacher, evaluate, schemes, raw);
     }
 
     /** The student architecture, derived from the teacher's when the config asks for that. */

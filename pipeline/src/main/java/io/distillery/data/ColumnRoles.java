@@ -83,8 +83,10 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
                     where));
         } else if (label != null) {
             DataType t = schema.apply(label).dataType();
-            problems.check(INTEGRAL.contains(t), "Label column '" + label + "'" + where + " has type "
-                    + t.simpleString() + "; labels must be integers (int or long).");
+            // Strings are class names, indexed by LabelIndex before validation.
+            problems.check(INTEGRAL.contains(t) || t.equals(DataTypes.StringType), "Label column '" + label + "'"
+                    + where + " has type " + t.simpleString()
+                    + "; labels must be integers (int or long) or strings (class names).");
         }
 
         List<String> partitions = new ArrayList<>();

@@ -18,7 +18,8 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * Reads a dataset in any supported format into the canonical form (see {@link Canonical}): {@code id} long, {@code
- * label} int, {@code features} array&lt;float&gt;, then the configured partition columns unchanged.
+ * label} int, {@code features} array&lt;float&gt;, then the configured partition columns unchanged. A label column
+ * of strings (class names) is kept as strings, for {@link LabelIndex} to index.
  *
  * <p>Schema problems (missing, misnamed or mistyped columns) are reported here, all at once, before any data is
  * read. Data problems (widths, NaN, label range, empty data) are {@link DatasetValidator}'s job, which costs one
@@ -106,7 +107,10 @@ public final class DatasetReader {
         }
         List<Column> cols = new ArrayList<>();
         cols.add(col(ColumnRoles.quote(idColumn)).cast(DataTypes.LongType).as(Canonical.ID));
-        cols.add(col(ColumnRoles.quote(roles.labelColumn())).cast(DataTypes.IntegerType).as(Canonical.LABEL));
+        Column label = col(ColumnRoles.quote(roles.labelColumn()));
+        // String labels stay strings here: LabelIndex maps them to indices with the names of the artifact at hand.
+        boolean names = scan.schema().apply(roles.labelColumn()).dataType().equals(DataTypes.StringType);
+        cols.add((names ? label : label.cast(DataTypes.IntegerType)).as(Canonical.LABEL));
         cols.add(roles.featuresAsFloatArray().as(Canonical.FEATURES, Canonical.MARKER));
         for (String p : roles.partitionColumns()) {
             cols.add(col(ColumnRoles.quote(p)));

@@ -38,9 +38,11 @@ public final class DatasetValidator {
      * {@code spec}.
      *
      * @param path where the data came from, named in the messages
+     * @return the class count: {@code spec.numClasses()}, or when that is 0 (from the data) the largest label + 1,
+     *         found in the same pass
      * @throws DistilleryException listing every problem found, or when the data cannot be read
      */
-    public static void validate(Dataset<Row> data, DataSpec spec, String path) {
+    public static int validate(Dataset<Row> data, DataSpec spec, String path) {
         ColumnRoles roles = ColumnRoles.resolve(data.schema(), spec, path);
         // Without the columns the data checks cannot even be written down; report the schema problems alone.
         roles.throwIfProblems();
@@ -49,7 +51,8 @@ public final class DatasetValidator {
         Column features = roles.featuresAsFloatArray();
         Column id = roles.idColumn() == null ? lit(null).cast(DataTypes.LongType)
                 : col(ColumnRoles.quote(roles.idColumn())).cast(DataTypes.LongType);
-        Column badLabel = label.lt(0).or(label.geq(spec.numClasses()));
+        boolean inferClasses = spec.numClasses() == 0;
+        Column badLabel = inferClasses ? label.lt(0) : label.lt(0).or(label.geq(spec.numClasses()));
         Column nonFinite = exists(features, x -> isnan(x).or(abs(x).equalTo(Float.POSITIVE_INFINITY)));
         Column width = size(features);
 
@@ -66,7 +69,8 @@ public final class DatasetValidator {
                     max(when(features.isNotNull(), width)),               // 7 widest row
                     sum(when(nonFinite, 1).otherwise(0)),                 // 8 rows with NaN or infinity
                     min(when(nonFinite, id)),                             // 9 an example id
-                    sum(when(exists(features, Column::isNull), 1).otherwise(0)) // 10 rows with a null feature
+                    sum(when(exists(features, Column::isNull), 1).otherwise(0)), // 10 rows with a null feature
+                    max(label)                                           // 11 the largest label
             ).head();
         } catch (Exception e) {
             throw SparkFailures.wrap(path, e);
@@ -86,8 +90,9 @@ public final class DatasetValidator {
                 + "' have a null label in column " + labelName + ".");
         long badLabels = s.getLong(2);
         problems.check(badLabels == 0, badLabels + " of " + rows + " rows at '" + path + "' have a label in column "
-                + labelName + " outside [0, " + spec.numClasses() + ") (distillery.data.num-classes = "
-                + spec.numClasses() + "), e.g. " + (badLabels == 0 ? "" : rangeText(s.get(3), s.get(4))) + ".");
+                + labelName + (inferClasses ? " below 0" : " outside [0, " + spec.numClasses() + ")")
+                + " (distillery.data.num-classes = " + spec.numClasses() + "), e.g. "
+                + (badLabels == 0 ? "" : rangeText(s.get(3), s.get(4))) + ".");
         long nullFeatures = s.getLong(5);
         problems.check(nullFeatures == 0, nullFeatures + " of " + rows + " rows at '" + path
                 + "' have null features.");
@@ -110,7 +115,12 @@ public final class DatasetValidator {
         problems.check(nonFiniteRows == 0, nonFiniteRows + " of " + rows + " rows at '" + path
                 + "' have NaN or infinite values in " + featuresName
                 + (s.isNullAt(9) ? "" : ", e.g. the row with id " + s.get(9)) + ".");
+        int classes = inferClasses && !s.isNullAt(11) ? (int) Math.min(Integer.MAX_VALUE - 1, s.getLong(11)) + 1
+                : spec.numClasses();
+        problems.check(classes >= 2, "The labels in column " + labelName + " at '" + path + "' give " + classes
+                + " class (the largest label + 1, as distillery.data.num-classes = 0); there must be at least 2.");
         problems.throwIfAny();
+        return classes;
     }
 
     private static String rangeText(Object lo, Object hi) {

@@ -1,5 +1,6 @@
 package io.distillery.eval;
 
+import io.distillery.data.FeatureScaling;
 import io.distillery.model.ExecutorModelCache;
 import io.distillery.model.HostArrays;
 import io.distillery.store.SoftTargetSchema;
@@ -32,8 +33,13 @@ public final class DistributedEvaluation {
      * @param name    name in the report
      * @param zip     the model zip bytes (broadcast to executors)
      * @param hash    content hash of the zip (the executor cache key)
+     * @param scaling the feature scaling the model was trained with, applied to the rows before its forward pass
      */
-    public record NamedModel(String name, byte[] zip, String hash) {
+    public record NamedModel(String name, byte[] zip, String hash, FeatureScaling scaling) {
+        /** A model trained on unscaled features. */
+        public NamedModel(String name, byte[] zip, String hash) {
+            this(name, zip, hash, FeatureScaling.NONE);
+        }
     }
 
     /**
@@ -44,14 +50,16 @@ public final class DistributedEvaluation {
                                             int eceBins) {
         Map<String, byte[]> zips = new LinkedHashMap<>();
         Map<String, String> hashes = new LinkedHashMap<>();
+        Map<String, FeatureScaling> scalings = new LinkedHashMap<>();
         for (NamedModel m : models) {
             zips.put(m.name(), m.zip());
             hashes.put(m.name(), m.hash());
+            scalings.put(m.name(), m.scaling());
         }
         Broadcast<Map<String, byte[]>> broadcast = sc.broadcast(zips);
         try {
             return test.select(SoftTargetSchema.LABEL, SoftTargetSchema.FEATURES).javaRDD()
-                    .mapPartitions(rows -> List.of(evaluatePartition(rows, broadcast.value(), hashes, teacher,
+                    .mapPartitions(rows -> List.of(evaluatePartition(rows, broadcast.value(), hashes, scalings, teacher,
                             numClasses, inputWidth, batchSize, eceBins)).iterator())
                     .treeReduce(EvaluationResult::merge);
         } finally {
@@ -60,7 +68,9 @@ public final class DistributedEvaluation {
     }
 
     private static EvaluationResult evaluatePartition(Iterator<Row> rows, Map<String, byte[]> zips,
-                                                      Map<String, String> hashes, String teacher, int numClasses,
+                                                      Map<String, String> hashes,
+                                                      Map<String, FeatureScaling> scalings, String teacher,
+                                                      int numClasses,
                                                       int inputWidth, int batchSize, int eceBins) {
         Map<String, MultiLayerNetwork> nets = new LinkedHashMap<>();
         zips.forEach((name, zip) -> nets.put(name,
@@ -73,14 +83,15 @@ public final class DistributedEvaluation {
         while (rows.hasNext()) {
             batch.add(rows.next());
             if (batch.size() == batchSize || !rows.hasNext()) {
-                evaluateBatch(batch, nets, teacher, result, numClasses, inputWidth, eceBins);
+                evaluateBatch(batch, nets, scalings, teacher, result, numClasses, inputWidth, eceBins);
                 batch.clear();
             }
         }
         return result;
     }
 
-    private static void evaluateBatch(List<Row> batch, Map<String, MultiLayerNetwork> nets, String teacher,
+    private static void evaluateBatch(List<Row> batch, Map<String, MultiLayerNetwork> nets,
+                                      Map<String, FeatureScaling> scalings, String teacher,
                                       EvaluationResult result, int numClasses, int inputWidth, int eceBins) {
         int n = batch.size();
         float[] x = new float[n * inputWidth];
@@ -92,9 +103,16 @@ public final class DistributedEvaluation {
                 x[r * inputWidth + i] = f.get(i);
             }
         }
-        INDArray features = Nd4j.create(x, new long[]{n, inputWidth}, 'c');
+        // Each model sees the rows scaled as it was trained; models sharing statistics share one scaled copy.
+        Map<String, INDArray> scaled = new LinkedHashMap<>();
         Map<String, double[][]> probabilities = new LinkedHashMap<>();
         for (Map.Entry<String, MultiLayerNetwork> e : nets.entrySet()) {
+            FeatureScaling scaling = scalings.get(e.getKey());
+            INDArray features = scaled.computeIfAbsent(scaling.hash(), h -> {
+                float[] copy = x.clone();
+                scaling.applyInPlace(copy, inputWidth);
+                return Nd4j.create(copy, new long[]{n, inputWidth}, 'c');
+            });
             long t0 = System.nanoTime();
             INDArray out = e.getValue().output(features, false);
             result.addForwardNanos(e.getKey(), System.nanoTime() - t0);

@@ -35,7 +35,8 @@ class ConfigLoaderTest {
         assertEquals("target/distillery-run/student", cfg.student().path());
         assertEquals("target/distillery-run/baseline", cfg.baselinePath());
         assertEquals("target/distillery-run/evaluation", cfg.evaluate().path());
-        assertEquals(10, cfg.data().numClasses());
+        assertEquals(0, cfg.data().numClasses());  // from the data
+        assertEquals("none", cfg.data().scaling());
         assertEquals(2, cfg.teacher().model().layers().size());
         assertEquals(1200, cfg.teacher().model().layers().get(0).units());
         assertEquals(0.2, cfg.teacher().model().layers().get(0).dropout());

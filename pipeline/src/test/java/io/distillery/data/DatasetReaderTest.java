@@ -106,7 +106,7 @@ class DatasetReaderTest {
     /** A spec for CSV whose features are the columns besides the label (and an id column, when there is one). */
     private static DataSpec csvSpec(int labelIndex, String labelColumn, boolean header, String delimiter) {
         return new DataSpec("t", "t", "csv", "id", labelColumn, "features", List.of(), 4, List.of(), List.of(),
-                labelIndex, new DataSpec.Csv(header, delimiter), 0.0, "");
+                labelIndex, new DataSpec.Csv(header, delimiter), 0.0, "", "none");
     }
 
     /** Writes {@code lines} to {@code name} under the test's folder, gzipped when the name ends with .gz. */
