@@ -1,6 +1,10 @@
 package io.distillery.loss;
 
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 
@@ -75,6 +79,54 @@ class TeacherCombinerTest {
                 (1 - Math.exp(h2) / z) / 2}, w, EPS);
         assertEquals(1.0, w[0] + w[1] + w[2], EPS);
         assertEquals(true, w[0] > w[2] && w[2] > w[1], java.util.Arrays.toString(w));
+    }
+
+    /**
+     * Why the sum of one kd loss per teacher is no combiner of its own: {@code sum_k w_k T^2 KL(p_k || q)} and
+     * {@code T^2 KL(mean-probabilities || q)} differ by a constant, so their gradients are equal.
+     */
+    @Test
+    void sumOfKdLossesHasTheGradientOfKdOnTheMeanOfProbabilities() {
+        double t = 3.0;
+        double[][] z = {{0.3, -1.2, 2.0, 0.1}, {1.5, 0.2, -0.4, -2.0}};
+        float[][][] teachers = {{{2f, 0f, -1f, 0.5f}, {-0.5f, 1f, 3f, 0f}}, {{0f, 0f, 1f, 1f}, {4f, -2f, 0f, 1f}}};
+        double[] w = {0.25, 0.75};
+        DistillationLoss kd = new DistillationLoss(t, 1.0, 4);
+        INDArray student = Nd4j.create(z);
+        INDArray summed = null;
+        double[][] meanLogits = new double[2][];
+        for (int row = 0; row < 2; row++) {
+            float[] out = new float[4];
+            TeacherCombiner.of(TeacherCombiner.Kind.WEIGHTED, t, List.of(w[0], w[1]), 2)
+                    .combine(new float[][]{teachers[row][0], teachers[row][1]}, -1, out, 0);
+            meanLogits[row] = new double[]{out[0], out[1], out[2], out[3]};
+        }
+        for (int k = 0; k < 2; k++) {
+            double[][] tk = {toDouble(teachers[0][k]), toDouble(teachers[1][k])};
+            INDArray g = kd.computeGradient(labels(tk), student.dup(),
+                    new ActivationSoftmax(), null).mul(w[k]);
+            summed = summed == null ? g : summed.add(g);
+        }
+        INDArray combined = kd.computeGradient(labels(meanLogits), student.dup(),
+                new ActivationSoftmax(), null);
+        for (int row = 0; row < 2; row++) {
+            for (int c = 0; c < 4; c++) {
+                assertEquals(summed.getDouble(row, c), combined.getDouble(row, c), 1e-5, "row " + row + " class " + c);
+            }
+        }
+    }
+
+    /** Labels of unlabelled rows (all-zero one-hot, so only the soft term counts) with these teacher logits. */
+    private static INDArray labels(double[][] teacher) {
+        return DistillationLoss.packLabels(Nd4j.zeros(DataType.DOUBLE, teacher.length, 4), Nd4j.create(teacher));
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     @Test
