@@ -62,6 +62,19 @@ class ConfigsTest {
     }
 
     @Test
+    void everyCommittedConfigLoads() throws java.io.IOException {
+        List<java.nio.file.Path> confs;
+        try (var files = java.nio.file.Files.list(io.distillery.testing.Cli.repo().resolve("conf"))) {
+            confs = files.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
+        }
+        assertTrue(confs.size() >= 8, confs::toString);
+        for (java.nio.file.Path conf : confs) {
+            DistilleryConfig cfg = ConfigLoader.load(conf.toFile(), List.of());
+            assertFalse(cfg.schemes().isEmpty(), conf::toString);
+        }
+    }
+
+    @Test
     void newDataKeysThatAreSetChangeTheRendering() {
         String defaults = Configs.render(load(), "data");
         assertTrue(Configs.render(load("data.label-index=0"), "data").contains("\"label-index\":0"));

@@ -12,14 +12,15 @@ import java.util.Set;
  * soft-target store, and one student that learns from their targets combined row by row
  * ({@code io.distillery.loss.TeacherCombiner}).
  *
- * @param path        where the scheme's artifacts go: {@code <path>/teachers/<name>}, {@code <path>/stores/<name>}
- *                    and the student, {@code <path>/student}
+ * @param path        where the teachers and their stores go: {@code <path>/teachers/<name>},
+ *                    {@code <path>/stores/<name>}
+ * @param studentPath the student's artifact directory (by default {@code <path>/student})
  * @param teachers    the teachers, at least two when the scheme runs, each with a unique name
  * @param combine     {@code mean-probabilities}, {@code mean-logits}, {@code weighted} or {@code confidence}
  * @param weights     {@code weighted} only: one non-negative weight per teacher, in order
  * @param temperature T at which the teachers' probabilities are combined: that of the student's response term
  */
-public record MultiTeacherSpec(String path, List<NamedTeacher> teachers, String combine, List<Double> weights,
+public record MultiTeacherSpec(String path, String studentPath, List<NamedTeacher> teachers, String combine, List<Double> weights,
                                double temperature) {
 
     /** The combiners {@code combine} may name. */
@@ -55,8 +56,8 @@ public record MultiTeacherSpec(String path, List<NamedTeacher> teachers, String 
                     TrainSpec.from(train, at + ".train", problems)));
         }
         List<Double> weights = List.copyOf(c.getDoubleList("weights"));
-        MultiTeacherSpec s = new MultiTeacherSpec(c.getString("path"), List.copyOf(teachers), c.getString("combine"),
-                weights, c.getDouble("temperature"));
+        MultiTeacherSpec s = new MultiTeacherSpec(c.getString("path"), c.getString("student-path"),
+                List.copyOf(teachers), c.getString("combine"), weights, c.getDouble("temperature"));
         problems.check(COMBINERS.contains(s.combine), "Key " + base + ".combine is '" + s.combine + "'; use one of "
                 + COMBINERS + ".");
         problems.check(!s.combine.equals("weighted") || weights.size() == raw.size(), "Key " + base + ".weights has "
@@ -82,10 +83,5 @@ public record MultiTeacherSpec(String path, List<NamedTeacher> teachers, String 
     /** Soft-target store of teacher {@code name}. */
     public String storePath(String name) {
         return path + "/stores/" + name;
-    }
-
-    /** The student's artifact directory. */
-    public String studentPath() {
-        return path + "/student";
     }
 }
