@@ -1,0 +1,127 @@
+package io.distillery.model;
+
+import io.distillery.config.DistilleryException;
+import io.distillery.config.LayerSpec;
+import io.distillery.config.ModelSpec;
+import io.distillery.loss.DistillationLoss;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A student with exits, for self-distillation ("Be Your Own Teacher", Zhang et al. 2019): the student's layers as a
+ * chain ending in its usual output (the deepest exit, cross-entropy on the label; its labels are
+ * {@code [one-hot | anything]}, the second half unused), plus a small classifier head on
+ * each named hidden layer ({@code exit-<layer>}, a softmax over the classes). Every exit learns the label; the
+ * shallow exits also learn the deepest exit's prediction by KD ({@link DistillationLoss} on
+ * {@code [one-hot | deepest logits]}, the deepest logits filled in per minibatch by
+ * {@code io.distillery.train.SelfDistillationStep}, so the deepest exit teaches and is not taught).
+ */
+public final class ExitGraph {
+    private static final String PREFIX = "exit-";
+
+    private ExitGraph() {
+    }
+
+    /** The output name of the exit on hidden layer {@code layer}. */
+    public static String exitName(String layer) {
+        return PREFIX + layer;
+    }
+
+    /** The graph's outputs in order: the deepest ({@code output}), then one per exit, shallow to deep as listed. */
+    public static List<String> outputs(List<String> exits) {
+        List<String> out = new ArrayList<>(List.of(ModelSpec.OUTPUT_LAYER));
+        exits.forEach(e -> out.add(exitName(e)));
+        return out;
+    }
+
+    /**
+     * @param exits       hidden layers of {@code spec} that get a head, each at most once, not the last one (its
+     *                    head would be the deepest exit again)
+     * @param temperature T of the shallow exits' KD term
+     * @param alpha       weight of that term; the label's gets {@code 1 - alpha}
+     * @throws DistilleryException naming the layer when an exit is not an inner hidden layer of the student
+     */
+    public static ComputationGraphConfiguration configuration(ModelSpec spec, int inputWidth,
+                                                              List<Integer> inputShape, int numClasses,
+                                                              List<String> exits, double temperature, double alpha,
+                                                              long seed) {
+        checkExits(spec, exits);
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .updater(ModelFactory.updater(spec))
+                .weightInit(WeightInit.RELU)
+                .l2(spec.l2())
+                .graphBuilder()
+                .addInputs(TrainingGraph.INPUT);
+        String previous = TrainingGraph.INPUT;
+        for (LayerSpec l : spec.layers()) {
+            g.addLayer(l.name(), ModelFactory.hiddenLayer(l), previous);
+            previous = l.name();
+        }
+        // The deepest exit's cross-entropy through DistillationLoss at alpha = 0, not DL4J's MCXENT: with a softmax
+        // MCXENT's gradient is p - y, which is right only when y sums to 1, and rows whose label is hidden have y = 0.
+        g.addLayer(ModelSpec.OUTPUT_LAYER, head(new DistillationLoss(temperature, 0.0, numClasses), numClasses),
+                previous);
+        for (String exit : exits) {
+            g.addLayer(exitName(exit), head(new DistillationLoss(temperature, alpha, numClasses), numClasses), exit);
+        }
+        g.setOutputs(outputs(exits).toArray(new String[0]));
+        g.setInputTypes(ModelFactory.inputType(inputWidth, inputShape));
+        return g.build();
+    }
+
+    private static OutputLayer head(org.nd4j.linalg.lossfunctions.ILossFunction loss, int numClasses) {
+        return new OutputLayer.Builder(loss).nOut(numClasses).activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER).build();
+    }
+
+    private static void checkExits(ModelSpec spec, List<String> exits) {
+        List<String> hidden = spec.layers().stream().map(LayerSpec::name).toList();
+        List<String> inner = hidden.isEmpty() ? List.of() : hidden.subList(0, hidden.size() - 1);
+        Set<String> seen = new LinkedHashSet<>();
+        for (String exit : exits) {
+            if (!inner.contains(exit)) {
+                throw new DistilleryException("Exit '" + exit + "' is not an inner hidden layer of the student; "
+                        + "exits can sit on " + inner + " (the last hidden layer already feeds the deepest exit).");
+            }
+            if (!seen.add(exit)) {
+                throw new DistilleryException("Exit '" + exit + "' is listed twice.");
+            }
+        }
+        if (exits.isEmpty()) {
+            throw new DistilleryException("Self-distillation needs at least one exit; the student's inner hidden "
+                    + "layers are " + inner + ".");
+        }
+    }
+
+    /** A new, initialised graph of {@code conf} (cloned: a graph keeps its counters in its configuration). */
+    public static ComputationGraph build(ComputationGraphConfiguration conf) {
+        ComputationGraph graph = new ComputationGraph(conf.clone());
+        graph.init();
+        return graph;
+    }
+
+    /**
+     * Class probabilities at one exit, in inference mode: {@code output} for the deepest, {@code exit-<layer>} for
+     * a shallow one. Layers past a shallow exit are computed too (DL4J runs the whole graph); stopping early at
+     * inference is the exported model's job.
+     */
+    public static INDArray predict(ComputationGraph graph, INDArray features, String output) {
+        List<String> outputs = graph.getConfiguration().getNetworkOutputs();
+        int at = outputs.indexOf(output);
+        if (at < 0) {
+            throw new DistilleryException("The model has no exit '" + output + "'; its exits are " + outputs + ".");
+        }
+        return graph.output(false, features)[at];
+    }
+}

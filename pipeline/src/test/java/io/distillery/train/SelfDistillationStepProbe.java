@@ -1,0 +1,13 @@
+package io.distillery.train;
+
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/** Opens {@link SelfDistillationStep#withTeacher} to tests of other packages. */
+public final class SelfDistillationStepProbe {
+    private SelfDistillationStepProbe() {
+    }
+
+    public static MultiDataSet withTeacher(Network net, MultiDataSet batch) {
+        return SelfDistillationStep.withTeacher(net, batch);
+    }
+}
