@@ -8,6 +8,7 @@ import io.distillery.jobs.JobContext;
 import io.distillery.jobs.MultiTeacherJob;
 import io.distillery.jobs.PipelineRun;
 import io.distillery.jobs.Reports;
+import io.distillery.jobs.SelfDistillJob;
 import io.distillery.jobs.SoftTargetsJob;
 import io.distillery.jobs.TrainTeacherJob;
 import picocli.CommandLine.Command;
@@ -118,6 +119,24 @@ final class Commands {
         @Override
         protected String stageName() {
             return "codistill";
+        }
+    }
+
+    @Command(name = "self-distill", mixinStandardHelpOptions = true,
+            description = "Train the student with exits on the hidden layers of distillery.self-distill.exits, the "
+                    + "shallow exits taught by the deepest (or, with --alone, on the labels only).")
+    static final class SelfDistill extends StageCommand {
+        @Option(names = "--alone", description = "Train the exits on the labels only (alpha 0), for comparison.")
+        boolean alone;
+
+        @Override
+        protected void run(JobContext ctx) {
+            SelfDistillJob.run(ctx, alone);
+        }
+
+        @Override
+        protected String stageName() {
+            return alone ? "self-distill-alone" : "self-distill";
         }
     }
 

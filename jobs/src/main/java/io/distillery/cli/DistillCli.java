@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "distill", mixinStandardHelpOptions = true, version = "Distillery 0.1.0",
         description = "Knowledge distillation at Spark scale.",
         subcommands = {Commands.Run.class, Commands.TrainTeacher.class, Commands.SoftTargets.class,
-                Commands.Distill.class, Commands.Codistill.class, Commands.Evaluate.class, Commands.Summarize.class,
-                Commands.PrintConfig.class,
+                Commands.Distill.class, Commands.Codistill.class, Commands.SelfDistill.class,
+                Commands.Evaluate.class, Commands.Summarize.class, Commands.PrintConfig.class,
                 io.distillery.bench.BenchCommand.class})
 public final class DistillCli implements Runnable {
 

@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  */
 interface Scheme {
     /** Every scheme, by the name {@code distillery.schemes} lists it under. */
-    List<Scheme> ALL = List.of(new OfflineScheme(), new CodistillScheme(), new MultiTeacherScheme());
+    List<Scheme> ALL = List.of(new OfflineScheme(), new CodistillScheme(), new MultiTeacherScheme(),
+            new SelfDistillScheme());
 
     /** The name in {@code distillery.schemes}. */
     String name();

@@ -21,6 +21,7 @@ import com.typesafe.config.ConfigValueFactory;
  * @param distill      the distillation objective
  * @param codistill    co-distillation and mutual learning
  * @param multiTeacher multi-teacher offline distillation
+ * @param selfDistill  self-distillation with exits
  * @param evaluate     the evaluation stage
  * @param schemes      what {@code run} trains: {@code offline} (teacher, store, student, baseline) and/or
  *                     {@code codistill}
@@ -28,10 +29,11 @@ import com.typesafe.config.ConfigValueFactory;
  */
 public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec teacher, SoftTargetSpec softTargets,
                                RoleSpec student, RoleSpec baseline, DistillSpec distill, CodistillSpec codistill,
-                               MultiTeacherSpec multiTeacher, EvaluateSpec evaluate, List<String> schemes, Config raw) {
+                               MultiTeacherSpec multiTeacher, SelfDistillSpec selfDistill,
+                               EvaluateSpec evaluate, List<String> schemes, Config raw) {
 
     /** The scheme names {@code schemes} may list. */
-    public static final List<String> SCHEMES = List.of("offline", "codistill", "multi-teacher");
+    public static final List<String> SCHEMES = List.of("offline", "codistill", "multi-teacher", "self-distill");
 
     static DistilleryConfig from(Config root) {
         Config c = root.getConfig("distillery");
@@ -47,6 +49,7 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 CodistillSpec.from(c.getConfig("codistill"), c.getConfig("student.model"), problems),
                 MultiTeacherSpec.from(c.getConfig("multi-teacher"), c.getConfig("teacher.model"),
                         c.getConfig("teacher.train"), problems),
+                SelfDistillSpec.from(c.getConfig("self-distill"), problems),
                 EvaluateSpec.from(c.getConfig("evaluate"), problems), List.copyOf(c.getStringList("schemes")), c);
         problems.check(!cfg.schemes.isEmpty() && SCHEMES.containsAll(cfg.schemes), "Key distillery.schemes is "
                 + cfg.schemes + "; list one or more of " + SCHEMES + ".");
@@ -57,8 +60,9 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                         + "declare the student.");
         // With num-classes = 0 (from the data) soft-targets checks top-k against the teacher instead.
         problems.check(cfg.data.numClasses() == 0 || cfg.softTargets.topK() <= cfg.data.numClasses(),
-                "Key distillery.soft-targets.top-k is " + cfg.softTargets.topK() + " but distillery.data.num-classes is "
-                        + cfg.data.numClasses() + "; a store cannot keep more classes than there are.");
+                "Key distillery.soft-targets.top-k is " + cfg.softTargets.topK()
+                        + " but distillery.data.num-classes is " + cfg.data.numClasses()
+                        + "; a store cannot keep more classes than there are.");
         problems.throwIfAny();
         return cfg;
     }
@@ -97,7 +101,7 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
      */
     public DistilleryConfig withData(DataSpec resolved) {
         return new DistilleryConfig(seed, runDir, resolved, teacher, softTargets, student, baseline, distill,
-                codistill, multiTeacher, evaluate, schemes, raw);
+                codistill, multiTeacher, selfDistill, evaluate, schemes, raw);
     }
 
     /** The student architecture, derived from the teacher's when the config asks for that. */

@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -102,6 +103,42 @@ public final class ExitGraph {
             throw new DistilleryException("Self-distillation needs at least one exit; the student's inner hidden "
                     + "layers are " + inner + ".");
         }
+    }
+
+    /**
+     * The student up to one exit as a plain network: the hidden layers up to {@code exit}'s layer and that exit's
+     * head as its output ({@code output}: the whole student). Inference with it stops at the exit, so a shallow exit
+     * is cheaper to run; its predictions are the graph's at that exit.
+     *
+     * @param spec the student the graph was built from
+     * @param loss the exported network's loss (only for further training; prediction does not use it)
+     */
+    public static MultiLayerNetwork upTo(ComputationGraph graph, String exit, ModelSpec spec, int inputWidth,
+                                         List<Integer> inputShape, int numClasses,
+                                         org.nd4j.linalg.lossfunctions.ILossFunction loss, long seed) {
+        List<LayerSpec> kept = new ArrayList<>();
+        String head = ModelSpec.OUTPUT_LAYER;
+        for (LayerSpec l : spec.layers()) {
+            kept.add(l);
+            if (exit.equals(exitName(l.name()))) {
+                head = exit;
+                break;
+            }
+        }
+        if (head.equals(ModelSpec.OUTPUT_LAYER) && !exit.equals(ModelSpec.OUTPUT_LAYER)) {
+            throw new DistilleryException("The model has no exit '" + exit + "'; its exits are "
+                    + graph.getConfiguration().getNetworkOutputs() + ".");
+        }
+        ModelSpec truncated = new ModelSpec(kept, spec.updater(), spec.learningRate(), spec.l2(), spec.deriveDepth(),
+                spec.deriveWidth());
+        MultiLayerNetwork net = ModelFactory.build(truncated, inputWidth, inputShape, numClasses, loss, seed);
+        for (int i = 0; i < net.getnLayers(); i++) {
+            String name = i == net.getnLayers() - 1 ? head : net.getLayer(i).conf().getLayer().getLayerName();
+            if (net.getLayer(i).numParams() > 0) {
+                net.getLayer(i).params().assign(graph.getLayer(name).params());
+            }
+        }
+        return net;
     }
 
     /** A new, initialised graph of {@code conf} (cloned: a graph keeps its counters in its configuration). */

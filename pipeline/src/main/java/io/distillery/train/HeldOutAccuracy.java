@@ -35,7 +35,12 @@ public final class HeldOutAccuracy {
 
     /** The accuracy of a network of architecture {@code blueprint} holding {@code state}. */
     public double of(Network.Blueprint blueprint, ModelState state) {
-        return evaluate(blueprint, state)[0];
+        return evaluate(blueprint, state, 0)[0];
+    }
+
+    /** The accuracy of output {@code output} (an exit of a multi-exit graph) of such a network. */
+    public double of(Network.Blueprint blueprint, ModelState state, int output) {
+        return evaluate(blueprint, state, output)[0];
     }
 
     /**
@@ -43,11 +48,11 @@ public final class HeldOutAccuracy {
      * {@code state} (probabilities floored at 1e-12, as in evaluation).
      */
     public double crossEntropy(Network.Blueprint blueprint, ModelState state) {
-        return evaluate(blueprint, state)[1];
+        return evaluate(blueprint, state, 0)[1];
     }
 
-    /** {accuracy, mean cross-entropy} in one pass over the blocks. */
-    private double[] evaluate(Network.Blueprint blueprint, ModelState state) {
+    /** {accuracy, mean cross-entropy} of output {@code output} in one pass over the blocks. */
+    private double[] evaluate(Network.Blueprint blueprint, ModelState state, int output) {
         Broadcast<ModelState> shipped = sc.broadcast(state);
         int classes = numClasses;
         int batch = batchSize;
@@ -59,7 +64,7 @@ public final class HeldOutAccuracy {
                 double loss = 0;
                 for (int from = 0; from < block.rows(); from += batch) {
                     int to = Math.min(block.rows(), from + batch);
-                    INDArray probs = worker.output(block.features(from, to));
+                    INDArray probs = worker.outputs(block.features(from, to))[output];
                     INDArray predicted = probs.argMax(1);
                     for (int i = from; i < to; i++) {
                         int label = argMax(block.labelRow(i), classes);

@@ -117,10 +117,15 @@ public final class Network {
 
     /** The first output's activations (class probabilities for a softmax output) in inference mode. */
     public INDArray output(INDArray features) {
+        return outputs(features)[0];
+    }
+
+    /** Every output's activations, in output order (one for a plain network), in inference mode. */
+    public INDArray[] outputs(INDArray features) {
         if (model instanceof ComputationGraph g) {
-            return g.outputSingle(false, features);
+            return g.output(false, features);
         }
-        return ((MultiLayerNetwork) model).output(features, false);
+        return new INDArray[]{((MultiLayerNetwork) model).output(features, false)};
     }
 
     /**

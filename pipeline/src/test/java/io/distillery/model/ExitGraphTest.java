@@ -121,6 +121,23 @@ class ExitGraphTest {
     }
 
     @Test
+    void aNetworkUpToAnExitPredictsWhatTheGraphDoesThere() {
+        ComputationGraph g = graph(List.of("hidden1", "hidden2"));
+        Random rnd = new Random(9);
+        INDArray x = random(rnd, 5, 6, 1);
+        for (String exit : List.of("exit-hidden1", "exit-hidden2", "output")) {
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ExitGraph.upTo(g, exit, threeHidden(), 6,
+                    List.of(), C, new org.nd4j.linalg.lossfunctions.impl.LossMCXENT(), 7);
+            INDArray expected = ExitGraph.predict(g, x, exit);
+            // The exported network computes in float32 (ModelFactory's default), the test graph in float64.
+            INDArray got = net.output(x.castTo(net.params().dataType()), false).castTo(DataType.DOUBLE);
+            assertTrue(expected.equalsWithEps(got, 1e-6), exit + ": " + expected + " vs " + got);
+        }
+        assertEquals(2, ExitGraph.upTo(g, "exit-hidden1", threeHidden(), 6, List.of(), C,
+                new org.nd4j.linalg.lossfunctions.impl.LossMCXENT(), 7).getnLayers(), "stops at the exit");
+    }
+
+    @Test
     void shallowExitsLearnTheDeepestExitsPrediction() {
         ComputationGraph g = graph(List.of("hidden2"));
         Random rnd = new Random(5);
