@@ -106,7 +106,8 @@ class MultiTeacherTest {
         }
         Cli.Result again = Cli.run(Cli.args("run", conf(), small(good)));
         assertEquals(0, again.exit(), again::toString);
-        assertEquals(student, Files.readString(mt.resolve("student/metadata.json")), "an up-to-date run redoes nothing");
+        assertEquals(student, Files.readString(mt.resolve("student/metadata.json")),
+                "an up-to-date run redoes nothing");
     }
 
     @Test

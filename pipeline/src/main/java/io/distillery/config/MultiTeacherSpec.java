@@ -20,8 +20,8 @@ import java.util.Set;
  * @param weights     {@code weighted} only: one non-negative weight per teacher, in order
  * @param temperature T at which the teachers' probabilities are combined: that of the student's response term
  */
-public record MultiTeacherSpec(String path, String studentPath, List<NamedTeacher> teachers, String combine, List<Double> weights,
-                               double temperature) {
+public record MultiTeacherSpec(String path, String studentPath, List<NamedTeacher> teachers, String combine,
+                               List<Double> weights, double temperature) {
 
     /** The combiners {@code combine} may name. */
     public static final List<String> COMBINERS = List.of("mean-probabilities", "mean-logits", "weighted",
