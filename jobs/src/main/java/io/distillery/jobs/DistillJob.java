@@ -136,7 +136,7 @@ public final class DistillJob {
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(trainRows,
                 ctx.workers(role.train().workers()), width, plan.rows());
         // A named validation or test set is read as the student reads it (its own view, when cross-modal).
-        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx.forStudent(), rows, width);
+        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, rows, width, true);
         LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}{}", name,
                 plan.exported().numParams(), plan.trained().numParams(), plan.layout(), plan.formula(),
                 cfg.distill().labelledFraction(), baseline && cfg.distill().labelledFraction() < 1.0
@@ -166,7 +166,7 @@ public final class DistillJob {
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
         // The student's input shape: flat for a cross-modal view (data.input-shape describes the teacher's features).
-        List<Integer> shape = cfg.data().studentView().inputShape();
+        List<Integer> shape = cfg.data().studentInputShape();
         DistillSpec d = cfg.distill();
         Objective terms = terms(d, baseline);
         RowLabels response = RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher);
@@ -229,7 +229,7 @@ public final class DistillJob {
                 taps.put(tap, all.get(tap));
             }
         }
-        List<Integer> studentShape = cfg.data().studentView().inputShape();
+        List<Integer> studentShape = cfg.data().studentInputShape();
         int studentWidth = studentShape.isEmpty() ? 1 : studentShape.stream().reduce(1, (a, b) -> a * b);
         TrainingGraph.configuration(cfg.studentModel(), studentWidth, studentShape, cfg.data().numClasses(), terms,
                 taps, cfg.seed());

@@ -112,6 +112,18 @@ final class Inputs {
     }
 
     /**
+     * Canonical {@code rows} as the student reads them: with a cross-modal view configured, its
+     * {@code student_features} in the place of {@code features} (the teacher's, dropped); else the rows as they are.
+     */
+    static Dataset<Row> studentView(JobContext ctx, Dataset<Row> rows) {
+        if (!ctx.config().data().hasStudentView()) {
+            return rows;
+        }
+        return rows.drop(Canonical.FEATURES).withColumnRenamed(Canonical.STUDENT_FEATURES, Canonical.FEATURES)
+                .withMetadata(Canonical.FEATURES, Canonical.MARKER);
+    }
+
+    /**
      * The width of the student's own view (cross-modal distillation): the number of student feature columns, else
      * read from the first row's {@code student_features} (the validator checked every row has it).
      */

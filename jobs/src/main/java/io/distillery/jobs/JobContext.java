@@ -41,18 +41,6 @@ public record JobContext(SparkSession spark, DistilleryConfig config, ArtifactFi
         return new JobContext(spark, config.withData(resolved), files, overwrite, resume, p);
     }
 
-    /**
-     * This context reading data as the student does: with a cross-modal view ({@code data.student-features-column}
-     * or {@code student-feature-columns}), the canonical {@code features} of every dataset it reads are the
-     * student's columns ({@link DataSpec#studentView()}); otherwise this context.
-     */
-    public JobContext forStudent() {
-        DataSpec data = config.data();
-        return data.hasStudentView()
-                ? new JobContext(spark, config.withData(data.studentView()), files, overwrite, resume, preparation)
-                : this;
-    }
-
     public JavaSparkContext sc() {
         return JavaSparkContext.fromSparkContext(spark.sparkContext());
     }

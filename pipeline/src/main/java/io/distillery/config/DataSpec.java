@@ -161,17 +161,11 @@ public record DataSpec(String train, String test, String format, String idColumn
     }
 
     /**
-     * The spec as the student reads its data: the student's view in the place of the teacher's features (so the
-     * canonical {@code features} column holds the student's inputs), flat (the input shape describes the teacher's
-     * features), and without a second view. This spec itself when the student reads the teacher's features.
+     * The student's input shape: {@link #inputShape()} when it reads the teacher's features; flat (empty) for a view
+     * of its own, since the input shape describes the teacher's features (a CNN teacher may teach an MLP student).
      */
-    public DataSpec studentView() {
-        if (!hasStudentView()) {
-            return this;
-        }
-        return new DataSpec(train, test, format, idColumn, labelColumn, studentFeaturesColumn, studentFeatureColumns,
-                numClasses, List.of(), partitionColumns, labelIndex, csv, validationFraction, validation, scaling,
-                "", List.of());
+    public List<Integer> studentInputShape() {
+        return hasStudentView() ? List.of() : inputShape;
     }
 
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */

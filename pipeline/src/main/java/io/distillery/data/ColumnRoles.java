@@ -159,7 +159,10 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
         String studentArray = null;
         List<String> studentList = List.of();
         if (spec.hasStudentView()) {
-            String studentName = canonical ? Canonical.STUDENT_FEATURES : spec.studentFeaturesColumn();
+            // Canonical rows carry the view as student_features; a file marked canonical but written without it
+            // (e.g. a sample with an extra view column) is read by the configured names.
+            boolean carried = canonical && names.contains(Canonical.STUDENT_FEATURES);
+            String studentName = carried ? Canonical.STUDENT_FEATURES : spec.studentFeaturesColumn();
             if (!studentName.isBlank()) {
                 studentArray = studentArray(schema, studentName, where, names, problems);
             } else {
