@@ -23,7 +23,8 @@ final class CodistillScheme implements Scheme {
 
     @Override
     public void preflight(DistilleryConfig cfg) {
-        // Everything the config alone decides was checked when it was loaded (CodistillSpec).
+        // Everything else the config alone decides was checked when it was loaded (CodistillSpec).
+        CodistillJob.refuseStudentView(cfg);
     }
 
     @Override

@@ -41,8 +41,8 @@ final class Configs {
 
     /**
      * The data subtree without the keys added after fingerprints were first recorded ({@code label-index},
-     * {@code csv}, {@code validation-fraction}, {@code validation}, {@code scaling}) while they hold their
-     * defaults: they do not
+     * {@code csv}, {@code validation-fraction}, {@code validation}, {@code scaling}, {@code student-features-column},
+     * {@code student-feature-columns}) while they hold their defaults: they do not
      * change how the data is read then, and leaving them out keeps every output committed before them up to date.
      */
     private static Config withoutNewDefaults(Config data, DataSpec spec) {
@@ -61,6 +61,12 @@ final class Configs {
         }
         if ("none".equals(spec.scaling())) {
             out = out.withoutPath("scaling");
+        }
+        if (spec.studentFeaturesColumn().isBlank()) {
+            out = out.withoutPath("student-features-column");
+        }
+        if (spec.studentFeatureColumns().isEmpty()) {
+            out = out.withoutPath("student-feature-columns");
         }
         return out;
     }

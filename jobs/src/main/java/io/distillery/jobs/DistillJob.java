@@ -106,6 +106,10 @@ public final class DistillJob {
         Map<String, String> facts = TrainTeacherJob.modelFacts(name, cfg.data().numClasses(), width, fingerprint,
                 ctx.preparation());
         facts.put(SoftTargetsJob.TEACHER_HASH, store.fact(SoftTargetsJob.TEACHER_HASH));
+        if (cfg.data().hasStudentView()) {
+            // evaluate reads this model's inputs from the view named here, not from the teacher's features.
+            facts.put(StoreWidths.STUDENT_FEATURES, cfg.data().studentViewName());
+        }
         if (baseline) {
             facts.put("trained-on", "the labelled rows only, " + Splits.baselinePasses(
                     cfg.distill().labelledFraction()) + " passes over them per epoch");
@@ -131,7 +135,8 @@ public final class DistillJob {
                 : Splits.training(ctx, rows);
         JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(trainRows,
                 ctx.workers(role.train().workers()), width, plan.rows());
-        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, rows, width);
+        // A named validation or test set is read as the student reads it (its own view, when cross-modal).
+        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, rows, width, true);
         LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}{}", name,
                 plan.exported().numParams(), plan.trained().numParams(), plan.layout(), plan.formula(),
                 cfg.distill().labelledFraction(), baseline && cfg.distill().labelledFraction() < 1.0
@@ -160,22 +165,23 @@ public final class DistillJob {
         DistilleryConfig cfg = ctx.config();
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
+        // The student's input shape: flat for a cross-modal view (data.input-shape describes the teacher's features).
+        List<Integer> shape = cfg.data().studentInputShape();
         DistillSpec d = cfg.distill();
         Objective terms = terms(d, baseline);
         RowLabels response = RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher);
         if (terms == null || terms.features().isEmpty()) {
             ILossFunction loss = terms == null ? objective(d, baseline, classes) : terms.response();
-            MultiLayerNetwork net = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes, loss,
-                    cfg.seed());
+            MultiLayerNetwork net = ModelFactory.build(role.model(), width, shape, classes, loss, cfg.seed());
             return StudentPlan.plain(net, response, terms == null ? formula(loss) : terms.formula());
         }
         if (role.train().backend().equals("dl4j")) {
             throw new DistilleryException("Key distillery.student.train.backend is 'dl4j', which trains plain "
                     + "networks only; the feature terms in distillery.distill.loss need 'distillery'.");
         }
-        Map<String, int[]> tapShapes = tapShapes(ctx, store, width);
-        ComputationGraphConfiguration graphConf = TrainingGraph.configuration(role.model(), width,
-                cfg.data().inputShape(), classes, terms, tapShapes, cfg.seed());
+        Map<String, int[]> tapShapes = tapShapes(ctx, store);
+        ComputationGraphConfiguration graphConf = TrainingGraph.configuration(role.model(), width, shape, classes,
+                terms, tapShapes, cfg.seed());
         List<String> taps = new ArrayList<>();
         for (FeatureTerm t : terms.features()) {
             if (!taps.contains(t.teacherLayer())) {
@@ -192,8 +198,8 @@ public final class DistillJob {
             String column = SoftTargetSchema.tapColumn(t.teacherLayer());
             outputs.add(new String[]{column, column});
         }
-        MultiLayerNetwork student = ModelFactory.build(role.model(), width, cfg.data().inputShape(), classes,
-                terms.response(), cfg.seed());
+        MultiLayerNetwork student = ModelFactory.build(role.model(), width, shape, classes, terms.response(),
+                cfg.seed());
         ComputationGraph graph = TrainingGraph.build(graphConf, student);
         return new StudentPlan(Network.of(graph), student, rows, outputs, tapColumns, terms.formula());
     }
@@ -223,16 +229,21 @@ public final class DistillJob {
                 taps.put(tap, all.get(tap));
             }
         }
-        TrainingGraph.configuration(cfg.studentModel(), width, shape, cfg.data().numClasses(), terms, taps,
-                cfg.seed());
+        List<Integer> studentShape = cfg.data().studentInputShape();
+        int studentWidth = studentShape.isEmpty() ? 1 : studentShape.stream().reduce(1, (a, b) -> a * b);
+        TrainingGraph.configuration(cfg.studentModel(), studentWidth, studentShape, cfg.data().numClasses(), terms,
+                taps, cfg.seed());
     }
 
     /**
      * Shapes of the store's tapped teacher layers, from the teacher's configuration ({@code [width]} or
-     * {@code [channels, height, width]}); the store's flattened columns carry no shape.
+     * {@code [channels, height, width]}); the store's flattened columns carry no shape. The teacher's input width
+     * is the store's, or {@code teacher-input-width} for a cross-modal store, whose features are the student's.
      */
-    private static Map<String, int[]> tapShapes(JobContext ctx, Provenance store, int inputWidth) {
+    private static Map<String, int[]> tapShapes(JobContext ctx, Provenance store) {
         DistilleryConfig cfg = ctx.config();
+        String teacherWidth = store.fact(StoreWidths.TEACHER_INPUT_WIDTH);
+        int inputWidth = Integer.parseInt(teacherWidth != null ? teacherWidth : store.fact("input-width"));
         String listed = store.fact("taps");
         List<String> taps = listed == null || listed.isBlank() ? List.of() : List.of(listed.split(","));
         MultiLayerNetwork teacher = ModelArtifact.load(ctx.files(), cfg.teacher().path());
@@ -318,6 +329,13 @@ public final class DistillJob {
                     "Soft-target store " + storePath + " was made by teacher " + store.fact(SoftTargetsJob.TEACHER_HASH)
                             + ", not by the configured teacher " + teacherPath + " (" + teacherHash + ").");
         }
+        String storedView = store.fact(StoreWidths.STUDENT_FEATURES);
+        String view = cfg.data().studentViewName();
+        problems.check(view.equals(storedView == null ? "" : storedView), "Soft-target store " + storePath
+                + " holds as its features " + (storedView == null ? "the teacher's features"
+                : "the student view '" + storedView + "' (fact student-features)") + " but the config names "
+                + (view.isEmpty() ? "no student view" : "the student view '" + view + "'")
+                + " (distillery.data.student-features-column / student-feature-columns); run soft-targets again.");
         problems.check(cfg.data().numClasses() == 0
                         || Integer.toString(cfg.data().numClasses()).equals(store.fact("num-classes")),
                 "Soft-target store " + storePath + " has num-classes = " + store.fact("num-classes")

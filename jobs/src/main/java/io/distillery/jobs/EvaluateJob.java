@@ -2,6 +2,7 @@ package io.distillery.jobs;
 
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
+import io.distillery.data.Canonical;
 import io.distillery.data.InputPreparation;
 import io.distillery.data.LabelIndex;
 import io.distillery.eval.ClassificationMetrics;
@@ -28,7 +29,8 @@ import java.util.Map;
  * {@code evaluate}: distributed evaluation of the teacher, the distilled student and the baseline (whichever exist)
  * on the held-out set, in one pass over it. Writes {@code metrics.json}: per model accuracy, per-class accuracy,
  * agreement with the teacher, mean KL(teacher || model), NLL, ECE, parameter count, serialized size and forward
- * throughput.
+ * throughput. Each model reads its own view of the test rows: the teacher {@code features}, a cross-modal student
+ * or baseline the student's columns (its {@code student-features} fact).
  */
 public final class EvaluateJob {
     static final String STAGE = "evaluate";
@@ -124,13 +126,15 @@ public final class EvaluateJob {
             String path = modelPaths.get(e.getKey());
             String hash = ModelArtifact.hash(ctx.files(), path);
             MultiLayerNetwork net = ModelArtifact.load(ctx.files(), path);
+            Provenance provenance = ctx.files().readProvenance(path);
             Map<String, Object> size = new LinkedHashMap<>();
             size.put("parameters", net.numParams());
             size.put("serializedBytes", ModelArtifact.sizeBytes(ctx.files(), path));
-            size.putAll(epochs(ctx.files().readProvenance(path)));
+            size.putAll(epochs(provenance));
             sizes.put(e.getKey(), size);
             models.add(new DistributedEvaluation.NamedModel(e.getKey(),
-                    ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash, e.getValue().scaling()));
+                    ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE), hash, e.getValue().scaling(),
+                    inputColumn(cfg, e.getKey(), path, provenance)));
             inputs.add(new Provenance.InputRef(e.getKey(), path, hash));
         }
         if (models.isEmpty()) {
@@ -138,10 +142,15 @@ public final class EvaluateJob {
                     + " holds a committed model.");
         }
         // Labels indexed with the models' class names; each model's own statistics scale the rows on the executors.
+        // With a student view the rows carry both views (features and student_features); each model reads its own.
         Dataset<Row> test = Inputs.testUnscaled(ctx);
-        int width = Inputs.featureWidth(ctx, test);
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        widths.put(Canonical.FEATURES, Inputs.featureWidth(ctx, test));
+        if (models.stream().anyMatch(m -> m.column().equals(Canonical.STUDENT_FEATURES))) {
+            widths.put(Canonical.STUDENT_FEATURES, Inputs.studentWidth(ctx, test));
+        }
         EvaluationResult result = DistributedEvaluation.evaluate(ctx.sc(), test, models,
-                sizes.containsKey(teacher) ? teacher : null, cfg.data().numClasses(), width,
+                sizes.containsKey(teacher) ? teacher : null, cfg.data().numClasses(), widths,
                 cfg.evaluate().batchSize(), cfg.evaluate().eceBins());
         LabelIndex classes = ctx.preparation().labels();
 
@@ -182,6 +191,25 @@ public final class EvaluateJob {
         result.disagreement().forEach((pair, d) -> LOG.info(String.format("evaluate: %s disagree on %.4f of the "
                 + "test rows", pair, d)));
         return document;
+    }
+
+    /**
+     * The canonical column a model reads: {@code student_features} for a model trained on the student's own view
+     * (fact {@code student-features}, which must be the configured view), {@code features} otherwise.
+     */
+    static String inputColumn(DistilleryConfig cfg, String name, String path, Provenance model) {
+        String view = model.fact(StoreWidths.STUDENT_FEATURES);
+        if (view == null || view.isBlank()) {
+            return Canonical.FEATURES;
+        }
+        if (!view.equals(cfg.data().studentViewName())) {
+            throw new DistilleryException("Model '" + name + "' at " + path + " reads the student view '" + view
+                    + "' (fact student-features) but the config names " + (cfg.data().hasStudentView()
+                    ? "the student view '" + cfg.data().studentViewName() + "'" : "no student view")
+                    + " (distillery.data.student-features-column / student-feature-columns); set it to '" + view
+                    + "' to evaluate this model.");
+        }
+        return Canonical.STUDENT_FEATURES;
     }
 
     /** How a model's inputs were prepared, from its metadata.json, checked against the configured scaling. */

@@ -71,9 +71,10 @@ final class IncrementalSoftTargets {
 
         Dataset<Row> fresh = DatasetReader.readPartitions(ctx.spark(), data, data.train(), missing);
         fresh = Inputs.prepare(ctx, fresh, ctx.config().data(), data.train());
-        int width = Inputs.featureWidth(ctx, fresh);
+        StoreWidths widths = StoreWidths.of(ctx, fresh);
+        int width = widths.teacher();
         teacher.check(ctx, width);
-        checkCompatible(stored, SoftTargetsJob.storeFacts(ctx, teacher.hash(), width), storePath);
+        checkCompatible(stored, SoftTargetsJob.storeFacts(ctx, teacher.hash(), widths), storePath);
         checkNewIds(ctx, fresh, storePath);
 
         long t0 = System.nanoTime();
@@ -96,7 +97,7 @@ final class IncrementalSoftTargets {
             for (String partition : written) {
                 nowStored.put(partition, inputHashes.get(partition));
             }
-            Provenance updated = SoftTargetsJob.provenance(ctx, teacher.hash(), width, nowStored);
+            Provenance updated = SoftTargetsJob.provenance(ctx, teacher.hash(), widths, nowStored);
             ctx.files().writeProvenance(storePath, updated);
             LOG.info(String.format("soft-targets: added %d partitions to %s in %.1f s", written.size(), storePath,
                     (System.nanoTime() - t0) / 1e9));

@@ -2,6 +2,7 @@ package io.distillery.jobs;
 
 import io.distillery.config.DataSpec;
 import io.distillery.config.DistilleryException;
+import io.distillery.data.Canonical;
 import io.distillery.data.DatasetReader;
 import io.distillery.data.DatasetValidator;
 import io.distillery.data.FeatureScaling;
@@ -108,6 +109,34 @@ final class Inputs {
                     + " was made with feature scaling " + recorded.describe() + "; set data.scaling = "
                     + recorded.kind() + ", or retrain the teacher with " + configured + ".");
         }
+    }
+
+    /**
+     * Canonical {@code rows} as the student reads them: with a cross-modal view configured, its
+     * {@code student_features} in the place of {@code features} (the teacher's, dropped); else the rows as they are.
+     */
+    static Dataset<Row> studentView(JobContext ctx, Dataset<Row> rows) {
+        if (!ctx.config().data().hasStudentView()) {
+            return rows;
+        }
+        return rows.drop(Canonical.FEATURES).withColumnRenamed(Canonical.STUDENT_FEATURES, Canonical.FEATURES)
+                .withMetadata(Canonical.FEATURES, Canonical.MARKER);
+    }
+
+    /**
+     * The width of the student's own view (cross-modal distillation): the number of student feature columns, else
+     * read from the first row's {@code student_features} (the validator checked every row has it).
+     */
+    static int studentWidth(JobContext ctx, Dataset<Row> data) {
+        int declared = ctx.config().data().studentFeatureColumns().size();
+        if (declared > 0) {
+            return declared;
+        }
+        List<Row> first = data.select(Canonical.STUDENT_FEATURES).takeAsList(1);
+        if (first.isEmpty()) {
+            throw new DistilleryException("Dataset " + ctx.config().data().train() + " is empty.");
+        }
+        return first.get(0).getList(0).size();
     }
 
     /** Features per row: declared in config, else read from the first row (the validator checked they agree). */

@@ -26,7 +26,8 @@ import java.util.Map;
 
 /**
  * {@code soft-targets}: runs the teacher over the training set on the executors and writes the soft-target store
- * (README, "The soft-target store"): raw logits, tapped layers, the student's inputs carried through, the input's
+ * (README, "The soft-target store"): raw logits, tapped layers, the student's inputs carried through (in
+ * cross-modal distillation the student's own view, never the teacher's features), the input's
  * partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what
  * was kept ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16, and the taps' precision).
  */
@@ -60,15 +61,15 @@ public final class SoftTargetsJob {
         JobContext ctx = teacher.prepared(configured);
         DistilleryConfig cfg = ctx.config();
         Dataset<Row> train = Inputs.train(ctx);
-        int width = Inputs.featureWidth(ctx, train);
-        teacher.check(ctx, width);
+        StoreWidths widths = StoreWidths.of(ctx, train);
+        teacher.check(ctx, widths.teacher());
         List<String> partitionColumns = cfg.data().partitionColumns();
         Map<String, String> partitionHashes = partitionColumns.isEmpty() ? Map.of()
                 : PartitionDirs.hashes(ctx.files(), cfg.data().train(), partitionColumns);
-        Provenance provenance = provenance(ctx, teacher.hash(), width, partitionHashes);
+        Provenance provenance = provenance(ctx, teacher.hash(), widths, partitionHashes);
         long t0 = System.nanoTime();
         try (AtomicOutput out = AtomicOutput.begin(ctx.files(), storePath, ctx.overwrite())) {
-            write(ctx, teacher, train, width, out.path());
+            write(ctx, teacher, train, widths.teacher(), out.path());
             ctx.files().writeProvenance(out.path(), provenance);
             out.commit();
         }
@@ -80,9 +81,10 @@ public final class SoftTargetsJob {
      * The store's provenance: what consumers check ({@link #storeFacts}), the inputs with their hashes, the
      * fingerprint, and for partitioned input the content hash of each input partition stored.
      */
-    static Provenance provenance(JobContext ctx, String teacherHash, int width, Map<String, String> partitionHashes) {
+    static Provenance provenance(JobContext ctx, String teacherHash, StoreWidths widths,
+                                 Map<String, String> partitionHashes) {
         DistilleryConfig cfg = ctx.config();
-        Map<String, String> facts = new LinkedHashMap<>(storeFacts(ctx, teacherHash, width));
+        Map<String, String> facts = new LinkedHashMap<>(storeFacts(ctx, teacherHash, widths));
         facts.put(Fingerprint.FACT, fingerprint(ctx, teacherHash));
         if (!partitionHashes.isEmpty()) {
             facts.put(IncrementalSoftTargets.PARTITION_HASHES, PartitionDirs.encode(partitionHashes));
@@ -94,12 +96,13 @@ public final class SoftTargetsJob {
     }
 
     /** What a store says about how it was made; a store is extended only by a run with the same facts. */
-    static Map<String, String> storeFacts(JobContext ctx, String teacherHash, int width) {
+    static Map<String, String> storeFacts(JobContext ctx, String teacherHash, StoreWidths widths) {
         DistilleryConfig cfg = ctx.config();
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put(TEACHER_HASH, teacherHash);
         facts.put("num-classes", Integer.toString(cfg.data().numClasses()));
-        facts.put("input-width", Integer.toString(width));
+        // input-width is the store's features' width; a cross-modal store adds student-features and the teacher's.
+        facts.putAll(widths.facts(cfg.data()));
         // logits (dense | top-k), top-k, logit-precision, feature-precision: an incremental run must keep them.
         facts.putAll(StoreLayout.of(cfg.softTargets()).facts());
         facts.put("taps", String.join(",", cfg.softTargets().taps()));
@@ -110,7 +113,12 @@ public final class SoftTargetsJob {
         return facts;
     }
 
-    /** Runs the teacher over {@code train} on the executors and writes the store's Parquet files into {@code dir}. */
+    /**
+     * Runs the teacher over {@code train} on the executors and writes the store's Parquet files into {@code dir};
+     * the store's {@code features} are the student's view when one is configured, the teacher's otherwise.
+     *
+     * @param width the teacher's input width
+     */
     static void write(JobContext ctx, Teacher teacher, Dataset<Row> train, int width, String dir) {
         DistilleryConfig cfg = ctx.config();
         List<String> taps = cfg.softTargets().taps();
@@ -120,7 +128,8 @@ public final class SoftTargetsJob {
         Broadcast<byte[]> teacherZip = ctx.sc().broadcast(teacher.zip(ctx));
         try {
             Dataset<Row> store = train.mapPartitions(new TeacherInference(teacherZip, teacher.hash(), taps,
-                    cfg.softTargets().batchSize(), width, partitionColumns, layout), Encoders.row(schema));
+                    cfg.softTargets().batchSize(), width, partitionColumns, layout,
+                    StoreWidths.storedColumn(cfg.data())), Encoders.row(schema));
             var writer = store.write().option("compression", "zstd");
             if (!partitionColumns.isEmpty()) {
                 writer = writer.partitionBy(partitionColumns.toArray(new String[0]));

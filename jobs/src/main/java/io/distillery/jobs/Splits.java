@@ -73,6 +73,14 @@ final class Splits {
      * input), or the validation set {@code data.validation}, or the test set, packed with one-hot labels.
      */
     static JavaRDD<TrainingBlock> heldOut(JobContext ctx, Dataset<Row> rows, int width) {
+        return heldOut(ctx, rows, width, false);
+    }
+
+    /**
+     * The held-out blocks as above; for a {@code student}, a named validation or test set is read through the
+     * student's own view when one is configured (cross-modal), as the store it trains on holds that view.
+     */
+    static JavaRDD<TrainingBlock> heldOut(JobContext ctx, Dataset<Row> rows, int width, boolean student) {
         double fraction = ctx.config().data().validationFraction();
         Dataset<Row> heldOut;
         if (fraction > 0.0) {
@@ -80,6 +88,7 @@ final class Splits {
                     r.getLong(r.fieldIndex(SoftTargetSchema.ID)), fraction));
         } else {
             heldOut = ctx.config().data().validation().isBlank() ? Inputs.test(ctx) : Inputs.validation(ctx);
+            heldOut = student ? Inputs.studentView(ctx, heldOut) : heldOut;
         }
         return TrainingBlocks.pack(heldOut, ctx.workers(0), width, RowLabels.oneHot(ctx.config().data().numClasses()));
     }

@@ -185,6 +185,14 @@ class BadInputTest {
     }
 
     @Test
+    void missingStudentFeaturesColumn() {
+        // Cross-modal distillation: the student's view named by the config is not in the data.
+        refusedTraining("missing student view column (cross-modal)", "good-train",
+                List.of("data.student-features-column=profile"), "'profile'",
+                "distillery.data.student-features-column", "[id, label, features]");
+    }
+
+    @Test
     void featureWidthDisagreesWithInputShape() {
         refusedTraining("wrong feature width", "width-700", List.of("data.input-shape=[1,28,28]"), "width 700", "784",
                 "[1, 28, 28]");

@@ -29,9 +29,10 @@ class ConfigsTest {
         String neutral = Configs.render(load("data.validation-fraction=0"), "data");
         assertFalse(neutral.contains("label-index") || neutral.contains("csv")
                 || neutral.contains("validation-fraction"), neutral);
-        // The keys that were always there, as before: the whole subtree minus the five new keys.
+        // The keys that were always there, as before: the whole subtree minus the seven new keys.
         String before = load().raw().getConfig("data").withoutPath("label-index").withoutPath("csv")
-                .withoutPath("validation-fraction").withoutPath("validation").withoutPath("scaling").root()
+                .withoutPath("validation-fraction").withoutPath("validation").withoutPath("scaling")
+                .withoutPath("student-features-column").withoutPath("student-feature-columns").root()
                 .render(com.typesafe.config.ConfigRenderOptions.concise());
         assertEquals(before, neutral);
         assertTrue(neutral.contains("\"train\":\"/data/train\""), neutral);
@@ -45,6 +46,25 @@ class ConfigsTest {
         assertEquals(Configs.render(load(), "data"), none);
         String standard = Configs.render(load("data.scaling=standard"), "data");
         assertTrue(standard.contains("\"scaling\":\"standard\""), standard);
+    }
+
+    @Test
+    void aStudentViewLeavesTheFingerprintWhenEmptyAndChangesItWhenSet() {
+        String none = Configs.render(load(), "data");
+        assertFalse(none.contains("student-feature"), none);
+        assertTrue(Configs.render(load("data.student-features-column=profile"), "data")
+                .contains("\"student-features-column\":\"profile\""));
+        assertTrue(Configs.render(load("data.student-feature-columns=[a,b]"), "data")
+                .contains("\"student-feature-columns\":[\"a\",\"b\"]"));
+    }
+
+    @Test
+    void aStudentViewWithScalingIsRefusedInOneSentence() {
+        io.distillery.config.DistilleryException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.distillery.config.DistilleryException.class,
+                () -> load("data.student-features-column=profile", "data.scaling=standard"));
+        assertTrue(e.getMessage().contains("distillery.data.scaling is standard")
+                && e.getMessage().contains("profile"), e.getMessage());
     }
 
     @Test

@@ -31,11 +31,17 @@ import java.util.List;
  *                         {@code train}; empty for none
  * @param scaling          {@code none}, {@code standard} or {@code minmax}: how features are scaled, with statistics
  *                         fitted on the teacher's training rows ({@link io.distillery.data.FeatureScaling})
+ * @param studentFeaturesColumn cross-modal distillation: an {@code array<float>} column of the same rows that the
+ *                         student reads instead of the teacher's features; empty (with {@code studentFeatureColumns}
+ *                         empty) when the student reads the teacher's features
+ * @param studentFeatureColumns or the student's view as numeric columns, used when {@code studentFeaturesColumn}
+ *                         is empty
  */
 public record DataSpec(String train, String test, String format, String idColumn, String labelColumn,
                        String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
                        List<String> partitionColumns, int labelIndex, Csv csv, double validationFraction,
-                       String validation, String scaling) {
+                       String validation, String scaling, String studentFeaturesColumn,
+                       List<String> studentFeatureColumns) {
 
     /**
      * The layout of CSV files. Gzipped files ({@code .csv.gz}) are read as they are; Spark reads each whole in one
@@ -58,6 +64,15 @@ public record DataSpec(String train, String test, String format, String idColumn
                 partitionColumns, -1, Csv.DEFAULT, 0.0, "", "none");
     }
 
+    /** A spec in which the student reads the teacher's features (no cross-modal view). */
+    public DataSpec(String train, String test, String format, String idColumn, String labelColumn,
+                    String featuresColumn, List<String> featureColumns, int numClasses, List<Integer> inputShape,
+                    List<String> partitionColumns, int labelIndex, Csv csv, double validationFraction,
+                    String validation, String scaling) {
+        this(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses, inputShape,
+                partitionColumns, labelIndex, csv, validationFraction, validation, scaling, "", List.of());
+    }
+
     /**
      * The configured {@code validation-fraction}; 0 when a validation set of its own is named and the fraction is
      * only the default (reference.conf's), so that naming {@code validation} is enough. Set explicitly beside
@@ -76,7 +91,8 @@ public record DataSpec(String train, String test, String format, String idColumn
                 c.getStringList("feature-columns"), c.getInt("num-classes"), c.getIntList("input-shape"),
                 c.getStringList("partition-columns"), c.getInt("label-index"),
                 new Csv(c.getBoolean("csv.header"), c.getString("csv.delimiter")),
-                validationFraction(c), c.getString("validation"), c.getString("scaling"));
+                validationFraction(c), c.getString("validation"), c.getString("scaling"),
+                c.getString("student-features-column"), c.getStringList("student-feature-columns"));
         problems.check(d.validationFraction == 0 || d.validation.isBlank(), "Keys distillery.data.validation-fraction"
                 + " (" + d.validationFraction + ") and distillery.data.validation ('" + d.validation + "') are both "
                 + "set; carve the validation rows out of the training data or name a validation set, not both.");
@@ -98,6 +114,20 @@ public record DataSpec(String train, String test, String format, String idColumn
                 "Keys distillery.data.features-column ('" + d.featuresColumn + "') and "
                         + "distillery.data.feature-columns (" + d.featureColumns
                         + ") are both set or both empty; set exactly one.");
+        problems.check(d.studentFeaturesColumn.isBlank() || d.studentFeatureColumns.isEmpty(),
+                "Keys distillery.data.student-features-column ('" + d.studentFeaturesColumn + "') and "
+                        + "distillery.data.student-feature-columns (" + d.studentFeatureColumns
+                        + ") are both set; set at most one.");
+        problems.check(!d.hasStudentView() || !"idx".equals(d.format), "Key distillery.data.student-features-column"
+                + " or student-feature-columns is set but IDX data has one view only (its pixels); convert it to "
+                + "Parquet with a second column for the student.");
+        problems.check(d.studentFeaturesColumn.isBlank() || !"csv".equals(d.format), "Key distillery.data."
+                + "student-features-column is '" + d.studentFeaturesColumn + "' but CSV has no array columns; list "
+                + "the student's columns in distillery.data.student-feature-columns instead.");
+        // The scaling statistics are fitted on the teacher's features only; the student's view has none yet.
+        problems.check(!d.hasStudentView() || "none".equals(d.scaling), "Key distillery.data.scaling is "
+                + d.scaling + " but the student reads its own view (" + d.studentViewName() + "), whose features "
+                + "are never scaled; set data.scaling = none for cross-modal distillation.");
         problems.check(d.inputShape.isEmpty() || d.inputShape.size() == 3,
                 "Key distillery.data.input-shape is " + d.inputShape + "; use [channels, height, width] or [].");
         return d;
@@ -106,13 +136,36 @@ public record DataSpec(String train, String test, String format, String idColumn
     /** The same spec without partition columns: they describe the training input, not the held-out set. */
     public DataSpec forHeldOut() {
         return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, numClasses,
-                inputShape, List.of(), labelIndex, csv, validationFraction, validation, scaling);
+                inputShape, List.of(), labelIndex, csv, validationFraction, validation, scaling,
+                studentFeaturesColumn, studentFeatureColumns);
     }
 
     /** The same spec with the class count resolved (from the data or an artifact, when the config says 0). */
     public DataSpec withNumClasses(int classes) {
         return new DataSpec(train, test, format, idColumn, labelColumn, featuresColumn, featureColumns, classes,
-                inputShape, partitionColumns, labelIndex, csv, validationFraction, validation, scaling);
+                inputShape, partitionColumns, labelIndex, csv, validationFraction, validation, scaling,
+                studentFeaturesColumn, studentFeatureColumns);
+    }
+
+    /** Whether the student reads a view of its own (cross-modal distillation) rather than the teacher's features. */
+    public boolean hasStudentView() {
+        return !studentFeaturesColumn.isBlank() || !studentFeatureColumns.isEmpty();
+    }
+
+    /**
+     * The student's view as recorded in the {@code student-features} fact of stores and models: the array column's
+     * name, or the numeric columns joined by commas; empty without a view of its own.
+     */
+    public String studentViewName() {
+        return !studentFeaturesColumn.isBlank() ? studentFeaturesColumn : String.join(",", studentFeatureColumns);
+    }
+
+    /**
+     * The student's input shape: {@link #inputShape()} when it reads the teacher's features; flat (empty) for a view
+     * of its own, since the input shape describes the teacher's features (a CNN teacher may teach an MLP student).
+     */
+    public List<Integer> studentInputShape() {
+        return hasStudentView() ? List.of() : inputShape;
     }
 
     /** Number of input features per row when the input shape is known, else -1 (checked against the data). */

@@ -20,6 +20,11 @@ public final class Canonical {
     public static final String LABEL = "label";
     /** All features of a row. */
     public static final String FEATURES = "features";
+    /**
+     * The student's own view of the row (cross-modal distillation, {@code data.student-features-column} or
+     * {@code student-feature-columns}), present only when one is configured; {@code features} stays the teacher's.
+     */
+    public static final String STUDENT_FEATURES = "student_features";
     /** Field metadata key that marks the {@code features} column of a canonical dataset. */
     public static final String MARKER_KEY = "distillery.canonical";
 

@@ -31,9 +31,13 @@ import static org.apache.spark.sql.functions.col;
  * @param featureColumns numeric feature columns in order, empty when {@code featuresColumn} is used
  * @param partitionColumns partition columns kept as they are
  * @param problems       the schema problems found, in full sentences
+ * @param studentFeaturesColumn the array column of the student's own view (cross-modal), or null
+ * @param studentFeatureColumns the numeric columns of the student's own view, empty when none or when
+ *                       {@code studentFeaturesColumn} is used
  */
 record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, List<String> featureColumns,
-                   List<String> partitionColumns, List<String> problems) {
+                   List<String> partitionColumns, List<String> problems, String studentFeaturesColumn,
+                   List<String> studentFeatureColumns) {
 
     private static final Set<DataType> INTEGRAL = Set.of(DataTypes.ByteType, DataTypes.ShortType,
             DataTypes.IntegerType, DataTypes.LongType);
@@ -112,7 +116,8 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
                 List<StructField> notNumbers = new ArrayList<>();
                 for (StructField f : schema.fields()) {
                     String n = f.name();
-                    if (n.equals(label) || n.equals(id) || n.equals(idName) || partitions.contains(n)) {
+                    if (n.equals(label) || n.equals(id) || n.equals(idName) || partitions.contains(n)
+                            || spec.studentFeatureColumns().contains(n)) {
                         continue;
                     }
                     if (f.dataType() instanceof NumericType) {
@@ -151,8 +156,68 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
             }
             featureList.addAll(spec.featureColumns());
         }
+        String studentArray = null;
+        List<String> studentList = List.of();
+        if (spec.hasStudentView()) {
+            // Canonical rows carry the view as student_features; a file marked canonical but written without it
+            // (e.g. a sample with an extra view column) is read by the configured names.
+            boolean carried = canonical && names.contains(Canonical.STUDENT_FEATURES);
+            String studentName = carried ? Canonical.STUDENT_FEATURES : spec.studentFeaturesColumn();
+            if (!studentName.isBlank()) {
+                studentArray = studentArray(schema, studentName, where, names, problems);
+            } else {
+                studentList = spec.studentFeatureColumns();
+                studentColumns(schema, studentList, where, names, example, problems);
+            }
+        }
         return new ColumnRoles(id, label, featuresArray, List.copyOf(featureList), List.copyOf(partitions),
-                problems.list());
+                problems.list(), studentArray, List.copyOf(studentList));
+    }
+
+    /** The student's array column, checked like the features column; null when missing. */
+    private static String studentArray(StructType schema, String name, String where, List<String> names,
+                                       ConfigProblems problems) {
+        if (!names.contains(name)) {
+            problems.add(missing(name, "distillery.data.student-features-column", names, where));
+            return null;
+        }
+        DataType t = schema.apply(name).dataType();
+        problems.check(t instanceof ArrayType a && a.elementType() instanceof NumericType, "Student features "
+                + "column '" + name + "'" + where + " has type " + t.simpleString()
+                + "; it must be an array of numbers (array<float>, array<double> or array<int>).");
+        return name;
+    }
+
+    /** The student's numeric columns: each present and numeric, as the teacher's feature columns. */
+    private static void studentColumns(StructType schema, List<String> columns, String where, List<String> names,
+                                       Function<String, String> example, ConfigProblems problems) {
+        List<String> absent = columns.stream().filter(c -> !names.contains(c)).toList();
+        if (absent.size() == 1) {
+            problems.add(missing(absent.get(0), "distillery.data.student-feature-columns", names, where));
+        } else if (!absent.isEmpty()) {
+            problems.add(absent.size() + " student feature columns named by distillery.data.student-feature-columns"
+                    + " are missing" + where + ", e.g. " + absent.subList(0, Math.min(5, absent.size()))
+                    + "; the data has columns " + abbreviate(names) + ".");
+        }
+        for (String c : columns) {
+            if (names.contains(c) && !(schema.apply(c).dataType() instanceof NumericType)) {
+                String value = example.apply(c);
+                problems.add("Student feature column '" + c + "'" + where + " has type "
+                        + schema.apply(c).dataType().simpleString()
+                        + (value == null ? "" : " (e.g. the value '" + value + "')")
+                        + "; feature columns must be numeric.");
+            }
+        }
+    }
+
+    /** Whether the data carries the student's own view (cross-modal distillation). */
+    boolean hasStudentView() {
+        return studentFeaturesColumn != null || !studentFeatureColumns.isEmpty();
+    }
+
+    /** The student's view as one {@code array<float>} expression; only with {@link #hasStudentView()}. */
+    Column studentFeaturesAsFloatArray() {
+        return asFloatArray(studentFeaturesColumn, studentFeatureColumns);
     }
 
     /** Throws one DistilleryException listing every schema problem, if any. */
@@ -165,11 +230,14 @@ record ColumnRoles(String idColumn, String labelColumn, String featuresColumn, L
 
     /** The features as one {@code array<float>} expression, whichever form the data holds them in. */
     Column featuresAsFloatArray() {
-        if (featuresColumn != null) {
-            return col(quote(featuresColumn)).cast(DataTypes.createArrayType(DataTypes.FloatType));
+        return asFloatArray(featuresColumn, featureColumns);
+    }
+
+    private static Column asFloatArray(String arrayColumn, List<String> columns) {
+        if (arrayColumn != null) {
+            return col(quote(arrayColumn)).cast(DataTypes.createArrayType(DataTypes.FloatType));
         }
-        return array(featureColumns.stream().map(f -> col(quote(f)).cast(DataTypes.FloatType))
-                .toArray(Column[]::new));
+        return array(columns.stream().map(f -> col(quote(f)).cast(DataTypes.FloatType)).toArray(Column[]::new));
     }
 
     /** One sentence on the CSV columns that would be features but are not numbers, with a value of the first. */

@@ -18,7 +18,8 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * Reads a dataset in any supported format into the canonical form (see {@link Canonical}): {@code id} long, {@code
- * label} int, {@code features} array&lt;float&gt;, then the configured partition columns unchanged. A label column
+ * label} int, {@code features} array&lt;float&gt;, with a cross-modal student view {@code student_features}
+ * array&lt;float&gt;, then the configured partition columns unchanged. A label column
  * of strings (class names) is kept as strings, for {@link LabelIndex} to index.
  *
  * <p>Schema problems (missing, misnamed or mistyped columns) are reported here, all at once, before any data is
@@ -112,6 +113,9 @@ public final class DatasetReader {
         boolean names = scan.schema().apply(roles.labelColumn()).dataType().equals(DataTypes.StringType);
         cols.add((names ? label : label.cast(DataTypes.IntegerType)).as(Canonical.LABEL));
         cols.add(roles.featuresAsFloatArray().as(Canonical.FEATURES, Canonical.MARKER));
+        if (roles.hasStudentView()) {
+            cols.add(roles.studentFeaturesAsFloatArray().as(Canonical.STUDENT_FEATURES));
+        }
         for (String p : roles.partitionColumns()) {
             cols.add(col(ColumnRoles.quote(p)));
         }

@@ -117,10 +117,51 @@ public final class DatasetValidator {
                 + (s.isNullAt(9) ? "" : ", e.g. the row with id " + s.get(9)) + ".");
         int classes = inferClasses && !s.isNullAt(11) ? (int) Math.min(Integer.MAX_VALUE - 1, s.getLong(11)) + 1
                 : spec.numClasses();
+        if (roles.hasStudentView()) {
+            checkStudentView(data, roles, path, rows, id, problems);
+        }
         problems.check(classes >= 2, "The labels in column " + labelName + " at '" + path + "' give " + classes
                 + " class (the largest label + 1, as distillery.data.num-classes = 0); there must be at least 2.");
         problems.throwIfAny();
         return classes;
+    }
+
+    /**
+     * The student's own view (cross-modal distillation) checked like the features: no nulls, one width, no NaN or
+     * infinity. A second aggregation, run only when a student view is configured, so one-view data costs as before.
+     */
+    private static void checkStudentView(Dataset<Row> data, ColumnRoles roles, String path, long rows, Column id,
+                                         ConfigProblems problems) {
+        Column features = roles.studentFeaturesAsFloatArray();
+        Column nonFinite = exists(features, x -> isnan(x).or(abs(x).equalTo(Float.POSITIVE_INFINITY)));
+        Column width = size(features);
+        Row s;
+        try {
+            s = data.agg(
+                    sum(when(features.isNull(), 1).otherwise(0)),                // 0 null arrays
+                    min(when(features.isNotNull(), width)),                      // 1 narrowest row
+                    max(when(features.isNotNull(), width)),                      // 2 widest row
+                    sum(when(nonFinite, 1).otherwise(0)),                        // 3 rows with NaN or infinity
+                    min(when(nonFinite, id)),                                    // 4 an example id
+                    sum(when(exists(features, Column::isNull), 1).otherwise(0))  // 5 rows with a null value
+            ).head();
+        } catch (Exception e) {
+            throw SparkFailures.wrap(path, e);
+        }
+        String name = roles.studentFeaturesColumn() != null
+                ? "Student features column '" + roles.studentFeaturesColumn() + "'" : "The student feature columns";
+        problems.check(s.getLong(0) == 0, s.getLong(0) + " of " + rows + " rows at '" + path
+                + "' have null student features.");
+        problems.check(s.getLong(5) == 0, s.getLong(5) + " of " + rows + " rows at '" + path
+                + "' have a null student feature value.");
+        if (!s.isNullAt(1)) {
+            problems.check(s.getInt(1) == s.getInt(2), name + " at '" + path + "' holds rows of different widths, "
+                    + "from " + s.getInt(1) + " to " + s.getInt(2) + "; all rows must have the same number of "
+                    + "features.");
+        }
+        problems.check(s.getLong(3) == 0, s.getLong(3) + " of " + rows + " rows at '" + path
+                + "' have NaN or infinite values in " + name
+                + (s.isNullAt(4) ? "" : ", e.g. the row with id " + s.get(4)) + ".");
     }
 
     private static String rangeText(Object lo, Object hi) {

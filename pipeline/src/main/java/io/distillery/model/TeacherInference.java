@@ -35,6 +35,7 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private final int inputWidth;
     private final List<String> partitionColumns;
     private final StoreLayout layout;
+    private final String storedFeatures;
 
     /** A dense float32 store. */
     public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
@@ -45,6 +46,19 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     /** A store of the given layout; the rows match {@code SoftTargetSchema.storeSchema(taps, ..., layout)}. */
     public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
                             int inputWidth, List<String> partitionColumns, StoreLayout layout) {
+        this(teacherZip, teacherHash, taps, batchSize, inputWidth, partitionColumns, layout,
+                SoftTargetSchema.FEATURES);
+    }
+
+    /**
+     * A store of the given layout whose {@code features} column is the input column {@code storedFeatures}: the
+     * teacher always reads {@code features}; a cross-modal store carries the student's view
+     * ({@code student_features}) instead, so the student trains from the store as from any other.
+     */
+    public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
+                            int inputWidth, List<String> partitionColumns, StoreLayout layout,
+                            String storedFeatures) {
+        this.storedFeatures = storedFeatures;
         this.layout = layout;
         this.teacherZip = teacherZip;
         this.teacherHash = teacherHash;
@@ -111,7 +125,7 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             Object[] values = new Object[3 + teacherColumns + taps.size() + partitionColumns.size()];
             values[0] = row.getLong(row.fieldIndex(SoftTargetSchema.ID));
             values[1] = row.getInt(row.fieldIndex(SoftTargetSchema.LABEL));
-            values[2] = row.get(row.fieldIndex(SoftTargetSchema.FEATURES));
+            values[2] = row.get(row.fieldIndex(storedFeatures));
             if (layout.isTopK()) {
                 TopKLogits.Kept kept = TopKLogits.select(logits[r], layout.topK());
                 float[] lp = new float[kept.logProbs().length];
