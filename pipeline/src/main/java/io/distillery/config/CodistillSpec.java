@@ -45,14 +45,10 @@ public record CodistillSpec(String path, List<NamedModel> models, TrainSpec trai
         for (int i = 0; i < raw.size(); i++) {
             Config m = raw.get(i);
             String path = base + ".models[" + i + "]";
-            if (!m.hasPath("name") || m.getString("name").isBlank()) {
-                problems.add("Key " + path + ".name is missing; every co-distilled model needs a name.");
+            String name = EntryNames.checked(m, path, "co-distilled model", names, problems);
+            if (name == null) {
                 continue;
             }
-            String name = m.getString("name");
-            problems.check(name.matches("[A-Za-z0-9_-]+"), "Key " + path + ".name is '" + name
-                    + "'; use letters, digits, '-' and '_' (it names a directory).");
-            problems.check(names.add(name), "Key " + path + ".name is '" + name + "', which another model has.");
             problems.check(!List.of("teacher", "student", "baseline").contains(name), "Key " + path + ".name is '"
                     + name + "', the name of an offline model in the report; choose another.");
             Config spec = m.withoutPath("name").withFallback(studentModel);

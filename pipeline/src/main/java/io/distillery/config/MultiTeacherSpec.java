@@ -42,14 +42,10 @@ public record MultiTeacherSpec(String path, String studentPath, List<NamedTeache
         for (int i = 0; i < raw.size(); i++) {
             Config t = raw.get(i);
             String at = base + ".teachers[" + i + "]";
-            if (!t.hasPath("name") || t.getString("name").isBlank()) {
-                problems.add("Key " + at + ".name is missing; every teacher needs a name.");
+            String name = EntryNames.checked(t, at, "teacher", names, problems);
+            if (name == null) {
                 continue;
             }
-            String name = t.getString("name");
-            problems.check(name.matches("[A-Za-z0-9_-]+"), "Key " + at + ".name is '" + name
-                    + "'; use letters, digits, '-' and '_' (it names a directory).");
-            problems.check(names.add(name), "Key " + at + ".name is '" + name + "', which another teacher has.");
             Config model = t.hasPath("model") ? t.getConfig("model").withFallback(teacherModel) : teacherModel;
             Config train = t.hasPath("train") ? t.getConfig("train").withFallback(teacherTrain) : teacherTrain;
             teachers.add(new NamedTeacher(name, ModelSpec.from(model, at + ".model", problems),

@@ -5,7 +5,6 @@ import io.distillery.config.LayerSpec;
 import io.distillery.config.ModelSpec;
 import io.distillery.loss.DistillationLoss;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -57,18 +56,8 @@ public final class ExitGraph {
                                                               List<String> exits, double temperature, double alpha,
                                                               long seed) {
         checkExits(spec, exits);
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .updater(ModelFactory.updater(spec))
-                .weightInit(WeightInit.RELU)
-                .l2(spec.l2())
-                .graphBuilder()
-                .addInputs(TrainingGraph.INPUT);
-        String previous = TrainingGraph.INPUT;
-        for (LayerSpec l : spec.layers()) {
-            g.addLayer(l.name(), ModelFactory.hiddenLayer(l), previous);
-            previous = l.name();
-        }
+        ComputationGraphConfiguration.GraphBuilder g = TrainingGraph.studentChain(spec, seed);
+        String previous = TrainingGraph.lastHidden(spec);
         // The deepest exit's cross-entropy through DistillationLoss at alpha = 0, not DL4J's MCXENT: with a softmax
         // MCXENT's gradient is p - y, which is right only when y sums to 1, and rows whose label is hidden have y = 0.
         g.addLayer(ModelSpec.OUTPUT_LAYER, head(new DistillationLoss(temperature, 0.0, numClasses), numClasses),

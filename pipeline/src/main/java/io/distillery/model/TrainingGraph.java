@@ -114,18 +114,8 @@ public final class TrainingGraph {
         Map<String, int[]> studentShapes = layerShapes(plain, inputWidth, inputShape);
         studentShapes.remove(ModelSpec.OUTPUT_LAYER);
 
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .updater(ModelFactory.updater(spec))
-                .weightInit(WeightInit.RELU)
-                .l2(spec.l2())
-                .graphBuilder()
-                .addInputs(INPUT);
-        String previous = INPUT;
-        for (LayerSpec l : spec.layers()) {
-            g.addLayer(l.name(), ModelFactory.hiddenLayer(l), previous);
-            previous = l.name();
-        }
+        ComputationGraphConfiguration.GraphBuilder g = studentChain(spec, seed);
+        String previous = lastHidden(spec);
         g.addLayer(ModelSpec.OUTPUT_LAYER, new OutputLayer.Builder(objective.response())
                 .nOut(numClasses)
                 .activation(Activation.SOFTMAX)
@@ -169,6 +159,31 @@ public final class TrainingGraph {
         g.setOutputs(outputs(objective).toArray(new String[0]));
         g.setInputTypes(ModelFactory.inputType(inputWidth, inputShape));
         return g.build();
+    }
+
+    /**
+     * A graph builder holding the student's hidden layers as a chain from {@link #INPUT}, with the student's
+     * optimiser, initialisation and seed (those of {@link ModelFactory}); the caller adds the outputs.
+     */
+    static ComputationGraphConfiguration.GraphBuilder studentChain(ModelSpec spec, long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .updater(ModelFactory.updater(spec))
+                .weightInit(WeightInit.RELU)
+                .l2(spec.l2())
+                .graphBuilder()
+                .addInputs(INPUT);
+        String previous = INPUT;
+        for (LayerSpec l : spec.layers()) {
+            g.addLayer(l.name(), ModelFactory.hiddenLayer(l), previous);
+            previous = l.name();
+        }
+        return g;
+    }
+
+    /** The vertex the student's output reads: its last hidden layer, or the input when it has none. */
+    static String lastHidden(ModelSpec spec) {
+        return spec.layers().isEmpty() ? INPUT : spec.layers().get(spec.layers().size() - 1).name();
     }
 
     /**
