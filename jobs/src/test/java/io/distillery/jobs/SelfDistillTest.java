@@ -80,9 +80,9 @@ class SelfDistillTest {
             }
         }
         assertTrue(Files.readString(runDir.resolve("self-distill/metadata.json"))
-                .contains("exits: 0.1 * ce + 0.9 * kd(T=4.0) from output"), "alpha 0.9");
+                .contains("exits: 0.9 * ce + 0.1 * kd(T=3.0) from output"), "alpha 0.1");
         assertTrue(Files.readString(runDir.resolve("self-distill-alone/metadata.json"))
-                .contains("exits: 1.0 * ce + 0.0 * kd(T=4.0) from output"), "the comparison has no kd");
+                .contains("exits: 1.0 * ce + 0.0 * kd(T=3.0) from output"), "the comparison has no kd");
         String metrics = Files.readString(runDir.resolve("evaluation/metrics.json"));
         for (String model : List.of("self-distill@output", "self-distill@exit-hidden1", "alone@exit-hidden2")) {
             assertTrue(metrics.contains("\"" + model + "\""), model + " not in " + metrics);
