@@ -31,11 +31,14 @@ public final class Reports {
     @SuppressWarnings("unchecked")
     public static String table(Map<String, Object> document, Map<String, String> paths) {
         Map<String, Object> models = (Map<String, Object>) document.get("models");
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-10s %9s %8s %12s %12s  %s%n",
+        // As wide as the longest name (self-distill@exit-hidden1), at least 10 as the table always was.
+        int width = Math.max(10, models.keySet().stream().mapToInt(String::length).max().orElse(0));
+        String name = "%-" + width + "s";
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, name + " %9s %8s %12s %12s  %s%n",
                 "model", "accuracy", "epoch", "parameters", "zip bytes", "artifact"));
         for (Map.Entry<String, Object> e : models.entrySet()) {
             Map<String, Object> m = (Map<String, Object>) e.getValue();
-            out.append(String.format(Locale.ROOT, "%-10s %9.4f %8s %,12d %,12d  %s%n", e.getKey(),
+            out.append(String.format(Locale.ROOT, name + " %9.4f %8s %,12d %,12d  %s%n", e.getKey(),
                     ((Number) m.get("accuracy")).doubleValue(), epoch(m), ((Number) m.get("parameters")).longValue(),
                     ((Number) m.get("serializedBytes")).longValue(), paths.getOrDefault(e.getKey(), "")));
         }
