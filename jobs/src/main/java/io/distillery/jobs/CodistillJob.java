@@ -77,20 +77,8 @@ public final class CodistillJob {
         return paths;
     }
 
-    /**
-     * Co-distilled models read data.train (or the store) and are evaluated on the teacher's features; a student view
-     * would mix the two, so it is refused in one sentence.
-     */
-    static void refuseStudentView(DistilleryConfig cfg) {
-        if (cfg.data().hasStudentView()) {
-            throw new DistilleryException("Key distillery.data.student-features-column or student-feature-columns "
-                    + "names a student view (" + cfg.data().studentViewName() + "), but codistill trains every "
-                    + "model on one view; leave them empty, or use the offline scheme for cross-modal distillation.");
-        }
-    }
-
     public static void run(JobContext configured) {
-        refuseStudentView(configured.config());
+        Inputs.refuseStudentView(configured.config(), "codistill");
         CodistillSpec c = configured.config().codistill();
         StageOutput.checkWritable(configured, c.path());
         long t0 = System.nanoTime();

@@ -24,7 +24,7 @@ final class CodistillScheme implements Scheme {
     @Override
     public void preflight(DistilleryConfig cfg) {
         // Everything else the config alone decides was checked when it was loaded (CodistillSpec).
-        CodistillJob.refuseStudentView(cfg);
+        Inputs.refuseStudentView(cfg, "codistill");
     }
 
     @Override

@@ -139,6 +139,19 @@ final class Inputs {
         return first.get(0).getList(0).size();
     }
 
+    /**
+     * Refuses a configured student view (cross-modal distillation) for {@code scheme}, which trains every model on
+     * one view: a view would mix the two, so it is one sentence before any work.
+     */
+    static void refuseStudentView(io.distillery.config.DistilleryConfig cfg, String scheme) {
+        if (cfg.data().hasStudentView()) {
+            throw new DistilleryException("Key distillery.data.student-features-column or student-feature-columns "
+                    + "names a student view (" + cfg.data().studentViewName() + "), but " + scheme + " trains "
+                    + "every model on one view; leave them empty, or use the offline scheme for cross-modal "
+                    + "distillation.");
+        }
+    }
+
     /** Features per row: declared in config, else read from the first row (the validator checked they agree). */
     static int featureWidth(JobContext ctx, Dataset<Row> data) {
         int declared = ctx.config().data().declaredFeatureWidth();

@@ -45,12 +45,8 @@ public final class MultiTeacherJob {
             throw new DistilleryException("Key distillery.multi-teacher.teachers has " + spec.teachers().size()
                     + " teacher(s); multi-teacher distillation needs at least 2.");
         }
-        if (cfg.data().hasStudentView()) {
-            // Each store would carry the student's view, but the join and held-out reads assume one view; refuse.
-            throw new DistilleryException("Key distillery.data.student-features-column or student-feature-columns "
-                    + "names a student view (" + cfg.data().studentViewName() + "), but multi-teacher distillation "
-                    + "reads one view only; leave them empty, or use the offline scheme for cross-modal distillation.");
-        }
+        // Each store would carry the student's view, but the join and the held-out reads assume one view.
+        Inputs.refuseStudentView(cfg, "multi-teacher distillation");
         Objective terms = DistillJob.terms(cfg.distill(), false);
         if (terms != null && !terms.features().isEmpty()) {
             throw new DistilleryException("Key distillery.distill.loss has feature or relation terms ("

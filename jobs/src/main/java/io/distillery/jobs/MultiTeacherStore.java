@@ -57,6 +57,9 @@ final class MultiTeacherStore {
         ConfigProblems problems = new ConfigProblems();
         String first = spec.names().get(0);
         for (Map.Entry<String, Provenance> e : stores.entrySet()) {
+            if (e.getKey().equals(first)) {
+                continue;
+            }
             for (String fact : SHARED_FACTS) {
                 String expected = stores.get(first).fact(fact);
                 String found = e.getValue().fact(fact);

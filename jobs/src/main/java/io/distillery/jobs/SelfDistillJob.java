@@ -76,11 +76,7 @@ public final class SelfDistillJob {
 
     /** Checks the exits against the student from the config alone, before any Spark job. */
     static void preflight(DistilleryConfig cfg) {
-        if (cfg.data().hasStudentView()) {
-            throw new io.distillery.config.DistilleryException("Key distillery.data names a student view ("
-                    + cfg.data().studentViewName() + "), but self-distillation has no teacher to read the other "
-                    + "view; leave the view out, or use the offline scheme for cross-modal distillation.");
-        }
+        Inputs.refuseStudentView(cfg, "self-distillation");  // no teacher to read the other view
         SelfDistillSpec spec = cfg.selfDistill();
         List<Integer> shape = cfg.data().inputShape();
         int width = shape.isEmpty() ? 1 : shape.stream().reduce(1, (a, b) -> a * b);

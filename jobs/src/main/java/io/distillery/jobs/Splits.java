@@ -44,13 +44,13 @@ final class Splits {
             return rows;
         }
         long seed = ctx.config().seed();
+        int passes = baselinePasses(fraction);
         Dataset<Row> labelled = rows.filter((FilterFunction<Row>) r -> LabelledSubset.isLabelled(
                 r.getLong(r.fieldIndex(SoftTargetSchema.ID)), seed, fraction));
-        Dataset<Row> repeated = labelled;
-        for (int pass = 1; pass < baselinePasses(fraction); pass++) {
-            repeated = repeated.union(labelled);
-        }
-        return repeated;
+        // Copied on the executors in one scan of the store (a union of the filtered rows with itself would read
+        // the store once per pass), through an RDD so the copies keep the rows' schema for the packing.
+        return rows.sparkSession().createDataFrame(labelled.javaRDD()
+                .flatMap(r -> java.util.Collections.nCopies(passes, r).iterator()), labelled.schema());
     }
 
     /** Passes over the labelled rows in one baseline epoch: {@code round(1 / labelled-fraction)}, at least 1. */
