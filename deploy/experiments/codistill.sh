@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's co-distillation table on the full Fashion-MNIST, regenerated end to end. For each seed, four
+# The co-distillation table (deploy/experiments/README.md) on the full Fashion-MNIST, end to end. For each seed, four
 # procedures train two 784-128-10 models with the same budget (conf/fashion-mnist-codistill-full.conf):
 #   independent  the two models trained side by side without the peer term (codistill.peer-weight = 0)
 #   codistill    co-distillation: burn-in 3 epochs, exchange every 10 rounds, KL at T = 1, weight 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's distillation results on the full Fashion-MNIST, regenerated end to end:
+# The distillation results (deploy/experiments/README.md) on the full Fashion-MNIST, regenerated end to end:
 #   for each seed: train the teacher, precompute its soft targets, distil the student, train the baseline, evaluate
 #   (deploy/bin/distill run conf/fashion-mnist-full.conf -P seed=S), in two regimes:
 #     few-labels: the students see the labels of 5% of the training rows (the config's default);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's loss-term table, regenerated end to end on the full Fashion-MNIST:
+# The loss-term table, regenerated end to end (deploy/experiments/README.md) on the full Fashion-MNIST:
 #   1. one convolutional teacher and its soft-target store (taps conv2 and fc), trained once with seed 1 and shared by
 #      every variant and seed (conf/fashion-mnist-loss-terms.conf);
 #   2. for each seed, the same students from the same store with each objective (distill -P distill.loss=...):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's multi-teacher comparison on the full Fashion-MNIST, regenerated end to end. For each seed:
+# The multi-teacher comparison (deploy/experiments/README.md) on the full Fashion-MNIST, end to end. For each seed:
 #   run conf/fashion-mnist-multi-teacher-full.conf: both teachers (MLP, CNN) and their stores, the student from both
 #     (mean-probabilities) and the student alone (labelled rows only);
 #   the student from both with each other combiner (distill --multi-teacher into its own path);

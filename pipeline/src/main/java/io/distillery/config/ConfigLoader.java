@@ -65,7 +65,7 @@ public final class ConfigLoader {
         if (!unknown.isEmpty()) {
             throw new DistilleryException("Unknown config key" + (unknown.size() > 1 ? "s " : " ")
                     + String.join(", ", unknown) + "; the known keys and their defaults are in reference.conf "
-                    + "(README, section Configuration).");
+                    + "(pipeline/README.md, section Configuration).");
         }
         List<String> wrongTypes = wrongTypes(resolved, known);
         if (!wrongTypes.isEmpty()) {

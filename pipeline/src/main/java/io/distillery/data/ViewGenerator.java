@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * Command-line tool that adds a second view of the same rows to an image dataset, for cross-modal distillation
- * (README, "Cross-modal distillation"): the teacher reads the pixels, the student the view.
+ * (pipeline/README.md, "Cross-modal distillation"): the teacher reads the pixels, the student the view.
  *
  * <pre>
  * ViewGenerator profile|small &lt;in&gt; &lt;out&gt; [partitions=2]
