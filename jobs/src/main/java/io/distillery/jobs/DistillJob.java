@@ -162,6 +162,17 @@ public final class DistillJob {
      */
     static StudentPlan plan(JobContext ctx, boolean baseline, RoleSpec role, Provenance store,
                             TeacherTargets teacher) {
+        return plan(ctx, baseline, role, store, teacher, 1);
+    }
+
+    /**
+     * As {@link #plan(JobContext, boolean, RoleSpec, Provenance, TeacherTargets)}, the labels carrying the logits of
+     * {@code teachers} teachers side by side (multi-teacher {@code per-teacher-loss}); with more than one the
+     * objective is a {@link CompositeLoss} (the Hinton loss as {@link CompositeLoss#hinton}), which takes each
+     * response term once per teacher. Plain students only.
+     */
+    static StudentPlan plan(JobContext ctx, boolean baseline, RoleSpec role, Provenance store,
+                            TeacherTargets teacher, int teachers) {
         DistilleryConfig cfg = ctx.config();
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -169,9 +180,10 @@ public final class DistillJob {
         List<Integer> shape = cfg.data().studentInputShape();
         DistillSpec d = cfg.distill();
         Objective terms = terms(d, baseline);
-        RowLabels response = RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher);
+        RowLabels response = RowLabels.distillation(classes, d.labelledFraction(), cfg.seed(), teacher, teachers);
         if (terms == null || terms.features().isEmpty()) {
-            ILossFunction loss = terms == null ? objective(d, baseline, classes) : terms.response();
+            ILossFunction loss = terms != null ? terms.response() : teachers > 1
+                    ? CompositeLoss.hinton(d.temperature(), d.alpha()) : objective(d, baseline, classes);
             MultiLayerNetwork net = ModelFactory.build(role.model(), width, shape, classes, loss, cfg.seed());
             return StudentPlan.plain(net, response, terms == null ? formula(loss) : terms.formula());
         }

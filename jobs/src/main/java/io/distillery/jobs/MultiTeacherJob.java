@@ -5,6 +5,7 @@ import io.distillery.config.DistilleryException;
 import io.distillery.config.MultiTeacherSpec;
 import io.distillery.config.RoleSpec;
 import io.distillery.loss.Objective;
+import io.distillery.loss.TeacherCombiner;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.TeacherTargets;
 import org.apache.spark.sql.Dataset;
@@ -68,7 +69,10 @@ public final class MultiTeacherJob {
         JobContext ctx = configured.prepared(DistillJob.storePreparation(configured, first, firstPath));
         DistilleryConfig cfg = ctx.config();
         RoleSpec role = new RoleSpec(output, cfg.studentModel(), cfg.student().train());
-        StudentPlan plan = DistillJob.plan(ctx, false, role, first, TeacherTargets.dense());
+        // per-teacher-loss: the teachers' logits side by side, one loss per teacher (TeacherCombiner).
+        int perTeacher = spec.combine().equals(TeacherCombiner.Kind.PER_TEACHER_LOSS.configName())
+                ? spec.teachers().size() : 1;
+        StudentPlan plan = DistillJob.plan(ctx, false, role, first, TeacherTargets.dense(), perTeacher);
         Dataset<Row> rows = MultiTeacherStore.combined(ctx, stores);
         int width = Integer.parseInt(first.fact("input-width"));
         Map<String, String> facts = TrainTeacherJob.modelFacts(NAME, cfg.data().numClasses(), width,
@@ -81,6 +85,7 @@ public final class MultiTeacherJob {
         });
         facts.put("teachers", String.join(",", stores.keySet()));
         facts.put("teacher-hashes", String.join(",", hashes));
+        facts.put("labels", plan.layout().toString());
         facts.put("combine", spec.combine() + (spec.combine().equals("weighted") ? " " + spec.weights() : "")
                 + " at T = " + spec.temperature());
         DistillJob.trainAndSave(ctx, NAME, false, role, plan, rows, width, inputs, facts);

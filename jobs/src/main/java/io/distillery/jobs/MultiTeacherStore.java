@@ -24,7 +24,7 @@ import java.util.Map;
  * The K soft-target stores of {@code multi-teacher} read as one dense store: each store checked against its own
  * teacher, the stores checked against each other, their rows joined by id on the executors (never collected), and
  * each row's K teacher outputs combined by the configured {@link TeacherCombiner} into the {@code teacher_logits}
- * column every loss already reads.
+ * column every loss already reads (K C wide for {@code per-teacher-loss}: the teachers' logits side by side).
  */
 final class MultiTeacherStore {
     /** Schema of the combined rows: a dense store's columns. */
@@ -157,7 +157,7 @@ final class MultiTeacherStore {
             long id = r.getLong(r.fieldIndex(SoftTargetSchema.ID));
             int label = r.getInt(r.fieldIndex(SoftTargetSchema.LABEL));
             boolean visible = LabelledSubset.isLabelled(id, seed, labelledFraction);
-            float[] out = new float[logits[0].length];
+            float[] out = new float[combiner.width(logits[0].length)];
             combiner.combine(logits, visible ? label : -1, out, 0);
             return RowFactory.create(id, label, r.get(r.fieldIndex(SoftTargetSchema.FEATURES)), out);
         }), SCHEMA);

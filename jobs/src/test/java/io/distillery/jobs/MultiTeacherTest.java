@@ -110,6 +110,18 @@ class MultiTeacherTest {
                 "an up-to-date run redoes nothing");
     }
 
+    /** One loss per teacher: the student trains on labels [y | t_mlp | t_cnn] from the same two stores. */
+    @Test
+    void aStudentLearnsWithOneLossPerTeacher() throws IOException {
+        Path student = base.resolve("per-teacher-student");
+        Cli.Result r = Cli.run(Cli.args("distill", conf(), small(good, "multi-teacher.combine=per-teacher-loss",
+                "multi-teacher.student-path=" + Cli.quoted(student)), "--multi-teacher"));
+        assertEquals(0, r.exit(), r::toString);
+        String metadata = Files.readString(student.resolve("metadata.json"));
+        assertTrue(metadata.contains("\"combine\" : \"per-teacher-loss at T = 4.0\""), metadata);
+        assertTrue(metadata.contains("\"labels\" : \"[one-hot 10 | teacher 20]\""), metadata);
+    }
+
     @Test
     void everyCombinerGivesEachRowItsOwnTeachersTargets() {
         SparkSession spark = session();
@@ -144,6 +156,14 @@ class MultiTeacherTest {
     private static double[] expected(String combine, float[] a, float[] b, int label) {
         double[] out = new double[a.length];
         double[] wa = {0.5};
+        if (combine.equals("per-teacher-loss")) { // no combination: both teachers' logits, side by side
+            double[] both = new double[2 * a.length];
+            for (int c = 0; c < a.length; c++) {
+                both[c] = a[c];
+                both[a.length + c] = b[c];
+            }
+            return both;
+        }
         switch (combine) {
             case "mean-logits" -> {
                 for (int c = 0; c < a.length; c++) {

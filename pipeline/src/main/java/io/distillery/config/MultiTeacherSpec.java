@@ -16,7 +16,8 @@ import java.util.Set;
  *                    {@code <path>/stores/<name>}
  * @param studentPath the student's artifact directory (by default {@code <path>/student})
  * @param teachers    the teachers, at least two when the scheme runs, each with a unique name
- * @param combine     {@code mean-probabilities}, {@code mean-logits}, {@code weighted} or {@code confidence}
+ * @param combine     {@code mean-probabilities}, {@code mean-logits}, {@code weighted}, {@code confidence} or
+ *                    {@code per-teacher-loss}
  * @param weights     {@code weighted} only: one non-negative weight per teacher, in order
  * @param temperature T at which the teachers' probabilities are combined: that of the student's response term
  */
@@ -25,7 +26,7 @@ public record MultiTeacherSpec(String path, String studentPath, List<NamedTeache
 
     /** The combiners {@code combine} may name. */
     public static final List<String> COMBINERS = List.of("mean-probabilities", "mean-logits", "weighted",
-            "confidence");
+            "confidence", "per-teacher-loss");
 
     /**
      * One teacher: its name (its directories and its report name {@code teacher:<name>}), its architecture (the

@@ -27,6 +27,11 @@ public record CeTerm() implements LossTerm {
     }
 
     @Override
+    public boolean readsTeacher() {
+        return false;
+    }
+
+    @Override
     public INDArray scoreArray(INDArray labels, INDArray z) {
         INDArray y = ResponseLabels.hard(labels, z);
         return DistillationLoss.logSoftmaxRows(z).muli(y).sum(true, 1).negi();

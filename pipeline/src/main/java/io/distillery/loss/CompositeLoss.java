@@ -20,7 +20,10 @@ import java.util.Map;
  * {@code 0.9 * kd(T=4) + 0.1 * ce}, for a softmax output layer of width C.
  *
  * <p>Labels are 2C wide, {@code [one-hot y | teacher logits t]} (see {@link LossTerm}; {@link
- * DistillationLoss#packLabels} builds them). Score and gradient are the weighted sums of the terms' per-example
+ * DistillationLoss#packLabels} builds them), or {@code (1 + K) C} wide, {@code [y | t_1 | ... | t_K]}: then every
+ * term that reads the teacher is the mean of its values on {@code [y | t_k]} over the K teachers (one loss per
+ * teacher, which for a non-linear term such as dkd is not the loss on any combined teacher), and a term that does
+ * not ({@link LossTerm#readsTeacher()}) is taken once. Score and gradient are the weighted sums of the terms' per-example
  * values; the gradient is per example and not divided by n, and {@code computeScore(average = true)} divides by the
  * number of rows, masked rows included — the conventions of {@code LossMCXENT} and {@link DistillationLoss}.
  * {@code hinton(T, alpha)} equals {@code new DistillationLoss(T, alpha, C)} on 2C-wide labels.
@@ -109,10 +112,16 @@ public class CompositeLoss extends PerExampleLoss {
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         INDArray colMask = checkInputs(labels, preOutput, activationFn, mask);
         INDArray scores = Nd4j.zeros(preOutput.dataType(), preOutput.size(0), 1);
+        int teachers = ResponseLabels.teachers(labels, preOutput);
         for (int k = 0; k < built.size(); k++) {
             double w = terms.get(k).getWeight();
             if (w > 0.0) { // a weight-0 term costs nothing and cannot turn an infinite value into NaN
-                scores.addi(built.get(k).scoreArray(labels, preOutput).muli(w));
+                LossTerm term = built.get(k);
+                int per = teachers == 1 || !term.readsTeacher() ? 1 : teachers;
+                for (int j = 0; j < per; j++) {
+                    INDArray slice = teachers == 1 ? labels : ResponseLabels.forTeacher(labels, preOutput, j);
+                    scores.addi(term.scoreArray(slice, preOutput).muli(w / per));
+                }
             }
         }
         return colMask == null ? scores : scores.muliColumnVector(colMask);
@@ -122,10 +131,16 @@ public class CompositeLoss extends PerExampleLoss {
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         INDArray colMask = checkInputs(labels, preOutput, activationFn, mask);
         INDArray grad = Nd4j.zeros(preOutput.dataType(), preOutput.size(0), preOutput.size(1));
+        int teachers = ResponseLabels.teachers(labels, preOutput);
         for (int k = 0; k < built.size(); k++) {
             double w = terms.get(k).getWeight();
             if (w > 0.0) {
-                grad.addi(built.get(k).gradient(labels, preOutput).muli(w));
+                LossTerm term = built.get(k);
+                int per = teachers == 1 || !term.readsTeacher() ? 1 : teachers;
+                for (int j = 0; j < per; j++) {
+                    INDArray slice = teachers == 1 ? labels : ResponseLabels.forTeacher(labels, preOutput, j);
+                    grad.addi(term.gradient(slice, preOutput).muli(w / per));
+                }
             }
         }
         return colMask == null ? grad : grad.muliColumnVector(colMask);
@@ -138,7 +153,7 @@ public class CompositeLoss extends PerExampleLoss {
             throw new IllegalArgumentException("CompositeLoss requires a SOFTMAX output activation, got "
                     + activationFn);
         }
-        ResponseLabels.check(labels, preOutput);
+        ResponseLabels.teachers(labels, preOutput);
         if (mask == null) {
             return null;
         }

@@ -47,6 +47,14 @@ public interface LossTerm {
      */
     INDArray gradient(INDArray labels, INDArray z);
 
+    /**
+     * Whether the term reads the teacher's logits t. A {@link CompositeLoss} over several teachers takes such a term
+     * once per teacher and averages; a term that reads only y and z (ce) is taken once.
+     */
+    default boolean readsTeacher() {
+        return true;
+    }
+
     /** @return a short readable form for {@link CompositeLoss#formula()}, e.g. {@code "kd(T=4)"} or {@code "ce"} */
     default String describe() {
         return name();

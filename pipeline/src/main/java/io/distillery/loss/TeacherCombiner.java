@@ -15,7 +15,11 @@ import java.util.Locale;
  *   <li>{@code weighted}: fixed weights per teacher on their probabilities at T;
  *   <li>{@code confidence}: per-row weights on their probabilities at T from each teacher's cross-entropy on the
  *       true label where the row is labelled (CA-MKD, Zhang et al. 2022), and from its entropy where it is not:
- *       {@code w_k = (1 - softmax(s)_k) / (K - 1)} for scores {@code s_k} (lower score, larger weight).
+ *       {@code w_k = (1 - softmax(s)_k) / (K - 1)} for scores {@code s_k} (lower score, larger weight);
+ *   <li>{@code per-teacher-loss}: no combination: the K teachers' logits side by side ({@link #width} K C), for a
+ *       {@link CompositeLoss} that takes each response term once per teacher and averages. For kd (and logit-mse)
+ *       that has the gradient of kd on {@code mean-probabilities} (of logit-mse on {@code mean-logits}); for dkd it is
+ *       another objective.
  * </ul>
  *
  * <p>A combination of probabilities {@code p} is written as the logits {@code T * log p}, whose softmax at T is
@@ -30,7 +34,7 @@ public final class TeacherCombiner implements Serializable {
 
     /** How the teachers' outputs are combined. */
     public enum Kind {
-        MEAN_PROBABILITIES, MEAN_LOGITS, WEIGHTED, CONFIDENCE;
+        MEAN_PROBABILITIES, MEAN_LOGITS, WEIGHTED, CONFIDENCE, PER_TEACHER_LOSS;
 
         /** The config spelling, e.g. {@code mean-probabilities}. */
         public String configName() {
@@ -106,14 +110,25 @@ public final class TeacherCombiner implements Serializable {
         return weights.length;
     }
 
+    /** Width of a combined row for C classes: C, or K C for {@code per-teacher-loss}. */
+    public int width(int classes) {
+        return kind == Kind.PER_TEACHER_LOSS ? teachers() * classes : classes;
+    }
+
     /**
-     * Writes the combined logits of one row into {@code out[offset, offset + C)}.
+     * Writes the combined logits of one row into {@code out[offset, offset + width(C))}.
      *
      * @param logits K rows of C logits, one per teacher
      * @param label  the row's class when its label may be used, else -1 ({@code confidence} then uses entropy)
      */
     public void combine(float[][] logits, int label, float[] out, int offset) {
         int classes = logits[0].length;
+        if (kind == Kind.PER_TEACHER_LOSS) {
+            for (int k = 0; k < logits.length; k++) {
+                System.arraycopy(logits[k], 0, out, offset + k * classes, classes);
+            }
+            return;
+        }
         if (kind == Kind.MEAN_LOGITS) {
             for (int c = 0; c < classes; c++) {
                 double sum = 0;

@@ -74,8 +74,22 @@ public interface RowLabels extends Serializable {
      * @param labelledFraction fraction of rows whose label is kept, chosen by {@link LabelledSubset}
      */
     static RowLabels distillation(int numClasses, double labelledFraction, long seed, TeacherTargets teacher) {
+        return distillation(numClasses, labelledFraction, seed, teacher, 1);
+    }
+
+    /**
+     * {@code [one-hot label (or zeros when hidden) | the logits of K teachers side by side]} from a dense
+     * {@code teacher_logits} column K C wide: the labels of a loss per teacher (multi-teacher
+     * {@code per-teacher-loss}). K = 1 is {@link #distillation(int, double, long, TeacherTargets)}.
+     */
+    static RowLabels distillation(int numClasses, double labelledFraction, long seed, TeacherTargets teacher,
+                                  int teachers) {
+        if (teachers > 1 && teacher.layout().isTopK()) {
+            throw new IllegalArgumentException("the logits of " + teachers + " teachers come from a dense column");
+        }
         RowLabels hard = partlyLabelled(numClasses, labelledFraction, seed);
-        LabelLayout layout = hard.layout().extend().add(LabelLayout.TEACHER, numClasses).build();
+        int width = teachers * numClasses;
+        LabelLayout layout = hard.layout().extend().add(LabelLayout.TEACHER, width).build();
         return new RowLabels() {
             @Override
             public LabelLayout layout() {
@@ -85,7 +99,7 @@ public interface RowLabels extends Serializable {
             @Override
             public void write(Row row, float[] target, int offset) {
                 hard.write(row, target, offset);
-                teacher.write(row, numClasses, target, offset + numClasses);
+                teacher.write(row, width, target, offset + numClasses);
             }
         };
     }

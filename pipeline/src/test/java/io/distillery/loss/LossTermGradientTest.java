@@ -105,6 +105,29 @@ class LossTermGradientTest {
                 zz -> loss.computeScoreArray(labels, Nd4j.create(zz), softmax, maskArg));
     }
 
+    /** A loss per teacher (labels {@code [y | t_1 | t_2 | t_3]}): each teacher-reading term averaged over three. */
+    @ParameterizedTest(name = "n={0} C={1} mask={2}")
+    @MethodSource("compositeCases")
+    void perTeacherCompositeGradientMatchesCentralDifferences(int n, int c, boolean masked) {
+        CompositeLoss loss = CompositeLoss.builder()
+                .add(0.5, new KdTerm(2))
+                .add(0.3, new CeTerm())
+                .add(0.7, "dkd", Map.of("temperature", 3, "beta", 4))
+                .add(0.2, new LogitMseTerm())
+                .build();
+        Random rnd = new Random(91L * n + c + (masked ? 1 : 0));
+        double[][] z = LossTestData.logits(rnd, n, c, 2.0);
+        INDArray labels = Nd4j.hstack(Nd4j.create(LossTestData.oneHot(rnd, n, c, 0)),
+                Nd4j.create(LossTestData.logits(rnd, n, c, 3.0)), Nd4j.create(LossTestData.logits(rnd, n, c, 3.0)),
+                Nd4j.create(LossTestData.logits(rnd, n, c, 1.0)));
+        INDArray mask = masked ? Nd4j.create(new double[n], new long[] {n, 1}, DataType.DOUBLE).addi(1.0)
+                .putScalar(0, 0, 0.0) : null;
+        ActivationSoftmax softmax = new ActivationSoftmax();
+        INDArray analytic = loss.computeGradient(labels, Nd4j.create(z), softmax, mask);
+        check(loss.formula() + " per teacher", z, analytic,
+                zz -> loss.computeScoreArray(labels, Nd4j.create(zz), softmax, mask));
+    }
+
     private static void check(String what, double[][] z, INDArray analytic,
                               Function<double[][], INDArray> scoreArray) {
         double worst = 0.0;

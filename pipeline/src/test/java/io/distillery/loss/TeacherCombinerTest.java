@@ -82,8 +82,9 @@ class TeacherCombinerTest {
     }
 
     /**
-     * Why the sum of one kd loss per teacher is no combiner of its own: {@code sum_k w_k T^2 KL(p_k || q)} and
-     * {@code T^2 KL(mean-probabilities || q)} differ by a constant, so their gradients are equal.
+     * Why {@code per-teacher-loss} changes nothing for kd: {@code sum_k w_k T^2 KL(p_k || q)} and
+     * {@code T^2 KL(mean-probabilities || q)} differ by a constant, so their gradients are equal (dkd differs:
+     * {@code PerTeacherLossTest}).
      */
     @Test
     void sumOfKdLossesHasTheGradientOfKdOnTheMeanOfProbabilities() {
@@ -144,7 +145,7 @@ class TeacherCombinerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TeacherCombiner.Kind.fromConfig("median"));
         assertEquals("'median' is not a teacher combiner; use one of [mean-probabilities, mean-logits, weighted, "
-                + "confidence].", e.getMessage());
+                + "confidence, per-teacher-loss].", e.getMessage());
         assertEquals(TeacherCombiner.Kind.MEAN_PROBABILITIES, TeacherCombiner.Kind.fromConfig("mean-probabilities"));
     }
 
