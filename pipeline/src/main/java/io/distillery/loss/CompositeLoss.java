@@ -23,10 +23,11 @@ import java.util.Map;
  * DistillationLoss#packLabels} builds them), or {@code (1 + K) C} wide, {@code [y | t_1 | ... | t_K]}: then every
  * term that reads the teacher is the mean of its values on {@code [y | t_k]} over the K teachers (one loss per
  * teacher, which for a non-linear term such as dkd is not the loss on any combined teacher), and a term that does
- * not ({@link LossTerm#readsTeacher()}) is taken once. Score and gradient are the weighted sums of the terms' per-example
- * values; the gradient is per example and not divided by n, and {@code computeScore(average = true)} divides by the
- * number of rows, masked rows included — the conventions of {@code LossMCXENT} and {@link DistillationLoss}.
- * {@code hinton(T, alpha)} equals {@code new DistillationLoss(T, alpha, C)} on 2C-wide labels.
+ * not ({@link LossTerm#readsTeacher()}) is taken once. Score and gradient are the weighted sums of the terms'
+ * per-example values; the gradient is per example and not divided by n, and {@code computeScore(average = true)}
+ * divides by the number of rows, masked rows included — the conventions of {@code LossMCXENT} and
+ * {@link DistillationLoss}. {@code hinton(T, alpha)} equals {@code new DistillationLoss(T, alpha, C)} on 2C-wide
+ * labels.
  *
  * <p>The output activation must be softmax and is not applied: every term's gradient is already taken with
  * respect to the logits through the softmax. Masks: a per-example mask ([n, 1] or length n) zeroes the score and
