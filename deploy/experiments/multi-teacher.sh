@@ -26,7 +26,7 @@ for seed in "${SEEDS[@]}"; do
   "$DISTILL" run "$CONF" -P seed="$seed"
   models=(--model "teacher-mlp=$mt/teachers/mlp" --model "teacher-cnn=$mt/teachers/cnn"
           --model "baseline=$dir/baseline" --model "mean-probabilities=$mt/student")
-  for combine in mean-logits confidence; do
+  for combine in mean-logits confidence per-teacher-loss; do
     committed "$dir/$combine" || "$DISTILL" distill "$CONF" -P seed="$seed" --multi-teacher \
       -P multi-teacher.combine="$combine" -P "multi-teacher.student-path=\"$dir/$combine\""
     models+=(--model "$combine=$dir/$combine")
