@@ -162,17 +162,20 @@ public final class DistillJob {
      */
     static StudentPlan plan(JobContext ctx, boolean baseline, RoleSpec role, Provenance store,
                             TeacherTargets teacher) {
-        return plan(ctx, baseline, role, store, teacher, 1);
+        return plan(ctx, baseline, role, store, teacher, 1, null);
     }
 
     /**
-     * As {@link #plan(JobContext, boolean, RoleSpec, Provenance, TeacherTargets)}, the labels carrying the logits of
-     * {@code teachers} teachers side by side (multi-teacher {@code per-teacher-loss}); with more than one the
-     * objective is a {@link CompositeLoss} (the Hinton loss as {@link CompositeLoss#hinton}), which takes each
-     * response term once per teacher. Plain students only.
+     * As {@link #plan(JobContext, boolean, RoleSpec, Provenance, TeacherTargets)}, for rows that several teachers'
+     * stores were combined into (multi-teacher): the labels carry the logits of {@code teachers} teachers side by
+     * side ({@code per-teacher-loss}; with more than one the objective is a {@link CompositeLoss}, the Hinton loss
+     * as {@link CompositeLoss#hinton}, which takes each response term once per teacher), and the feature terms'
+     * taps have the given shapes instead of those of {@code store}'s teacher.
+     *
+     * @param tapShapes shapes of the taps the rows carry, by the name the terms give them; null: {@code store}'s
      */
     static StudentPlan plan(JobContext ctx, boolean baseline, RoleSpec role, Provenance store,
-                            TeacherTargets teacher, int teachers) {
+                            TeacherTargets teacher, int teachers, Map<String, int[]> tapShapes) {
         DistilleryConfig cfg = ctx.config();
         int width = Integer.parseInt(store.fact("input-width"));
         int classes = cfg.data().numClasses();
@@ -191,9 +194,9 @@ public final class DistillJob {
             throw new DistilleryException("Key distillery.student.train.backend is 'dl4j', which trains plain "
                     + "networks only; the feature terms in distillery.distill.loss need 'distillery'.");
         }
-        Map<String, int[]> tapShapes = tapShapes(ctx, store);
+        Map<String, int[]> shapes = tapShapes != null ? tapShapes : tapShapes(ctx, store);
         ComputationGraphConfiguration graphConf = TrainingGraph.configuration(role.model(), width, shape, classes,
-                terms, tapShapes, cfg.seed());
+                terms, shapes, cfg.seed());
         List<String> taps = new ArrayList<>();
         for (FeatureTerm t : terms.features()) {
             if (!taps.contains(t.teacherLayer())) {
@@ -201,7 +204,7 @@ public final class DistillJob {
             }
         }
         List<String> tapColumns = taps.stream().map(SoftTargetSchema::tapColumn).toList();
-        int[] tapWidths = taps.stream().mapToInt(t -> Arrays.stream(tapShapes.get(t)).reduce(1, (a, b) -> a * b))
+        int[] tapWidths = taps.stream().mapToInt(t -> Arrays.stream(shapes.get(t)).reduce(1, (a, b) -> a * b))
                 .toArray();
         RowLabels rows = RowLabels.withTaps(response, tapColumns, tapWidths, teacher.layout().featurePrecision());
         List<String[]> outputs = new ArrayList<>();
@@ -252,7 +255,7 @@ public final class DistillJob {
      * {@code [channels, height, width]}); the store's flattened columns carry no shape. The teacher's input width
      * is the store's, or {@code teacher-input-width} for a cross-modal store, whose features are the student's.
      */
-    private static Map<String, int[]> tapShapes(JobContext ctx, Provenance store) {
+    static Map<String, int[]> tapShapes(JobContext ctx, Provenance store) {
         DistilleryConfig cfg = ctx.config();
         String teacherWidth = store.fact(StoreWidths.TEACHER_INPUT_WIDTH);
         int inputWidth = Integer.parseInt(teacherWidth != null ? teacherWidth : store.fact("input-width"));

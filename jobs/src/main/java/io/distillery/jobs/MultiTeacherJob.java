@@ -4,7 +4,6 @@ import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
 import io.distillery.config.MultiTeacherSpec;
 import io.distillery.config.RoleSpec;
-import io.distillery.loss.Objective;
 import io.distillery.loss.TeacherCombiner;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.TeacherTargets;
@@ -48,12 +47,7 @@ public final class MultiTeacherJob {
         }
         // Each store would carry the student's view, but the join and the held-out reads assume one view.
         Inputs.refuseStudentView(cfg, "multi-teacher distillation");
-        Objective terms = DistillJob.terms(cfg.distill(), false);
-        if (terms != null && !terms.features().isEmpty()) {
-            throw new DistilleryException("Key distillery.distill.loss has feature or relation terms ("
-                    + terms.formula() + "); a multi-teacher student learns from the teachers' combined responses "
-                    + "only, so use response terms (kd, dkd, logit-mse, ce).");
-        }
+        MultiTeacherTaps.byTeacher(cfg, DistillJob.terms(cfg.distill(), false));
     }
 
     /** Trains and saves the multi-teacher student. */
@@ -72,8 +66,10 @@ public final class MultiTeacherJob {
         // per-teacher-loss: the teachers' logits side by side, one loss per teacher (TeacherCombiner).
         int perTeacher = spec.combine().equals(TeacherCombiner.Kind.PER_TEACHER_LOSS.configName())
                 ? spec.teachers().size() : 1;
-        StudentPlan plan = DistillJob.plan(ctx, false, role, first, TeacherTargets.dense(), perTeacher);
-        Dataset<Row> rows = MultiTeacherStore.combined(ctx, stores);
+        Map<String, List<String>> taps = MultiTeacherTaps.byTeacher(cfg, DistillJob.terms(cfg.distill(), false));
+        StudentPlan plan = DistillJob.plan(ctx, false, role, first, TeacherTargets.dense(), perTeacher,
+                MultiTeacherTaps.shapes(ctx, stores, taps));
+        Dataset<Row> rows = MultiTeacherStore.combined(ctx, stores, taps);
         int width = Integer.parseInt(first.fact("input-width"));
         Map<String, String> facts = TrainTeacherJob.modelFacts(NAME, cfg.data().numClasses(), width,
                 fingerprint(ctx, stores), ctx.preparation());

@@ -4,6 +4,7 @@ import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
 import io.distillery.config.MultiTeacherSpec;
+import io.distillery.config.Precision;
 import io.distillery.loss.TeacherCombiner;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.SoftTargetSchema;
@@ -27,7 +28,9 @@ import java.util.Map;
  * column every loss already reads (K C wide for {@code per-teacher-loss}: the teachers' logits side by side).
  */
 final class MultiTeacherStore {
-    /** Schema of the combined rows: a dense store's columns. */
+    private static final org.apache.spark.sql.types.DataType FLOATS =
+            DataTypes.createArrayType(DataTypes.FloatType, false);
+    /** Schema of the combined rows: a dense store's columns (and the taps feature terms read, after them). */
     static final StructType SCHEMA = new StructType()
             .add(SoftTargetSchema.ID, DataTypes.LongType, false)
             .add(SoftTargetSchema.LABEL, DataTypes.IntegerType, false)
@@ -86,6 +89,16 @@ final class MultiTeacherStore {
      * @param stores the checked stores ({@link #check}), by teacher name
      */
     static Dataset<Row> combined(JobContext ctx, Map<String, Provenance> stores) {
+        return combined(ctx, stores, Map.of());
+    }
+
+    /**
+     * As {@link #combined(JobContext, Map)}, the rows also carrying the teachers' taps that feature terms read, as
+     * float columns {@code tap_<teacher>/<layer>} ({@link MultiTeacherTaps}).
+     *
+     * @param taps the layers each teacher provides, by teacher name (absent or empty: none)
+     */
+    static Dataset<Row> combined(JobContext ctx, Map<String, Provenance> stores, Map<String, List<String>> taps) {
         DistilleryConfig cfg = ctx.config();
         MultiTeacherSpec spec = cfg.multiTeacher();
         int classes = cfg.data().numClasses();
@@ -97,8 +110,10 @@ final class MultiTeacherStore {
             String path = spec.storePath(names.get(k));
             TeacherTargets targets = SoftTargetStore.teacherTargets(stores.get(names.get(k)), path, classes,
                     cfg.distill(), false);
-            Dataset<Row> store = DistillJob.readStore(ctx, path, targets, List.of());
-            Dataset<Row> logits = denseLogits(store, targets, classes, "logits_" + k, k == 0);
+            List<String> layers = taps.getOrDefault(names.get(k), List.of());
+            Dataset<Row> store = DistillJob.readStore(ctx, path, targets,
+                    layers.stream().map(SoftTargetSchema::tapColumn).toList());
+            Dataset<Row> logits = denseLogits(store, targets, classes, "logits_" + k, k == 0, names.get(k), layers);
             long count = logits.count();
             if (k == 0) {
                 rows = count;
@@ -121,25 +136,48 @@ final class MultiTeacherStore {
         }
         TeacherCombiner combiner = TeacherCombiner.of(TeacherCombiner.Kind.fromConfig(spec.combine()),
                 spec.temperature(), spec.weights(), names.size());
-        return combine(joined, combiner, names.size(), cfg.distill().labelledFraction(), cfg.seed());
+        List<String> tapColumns = new ArrayList<>();
+        taps.forEach((teacher, layers) -> layers.forEach(l -> tapColumns.add(tapColumn(teacher, l))));
+        return combine(joined, combiner, names.size(), cfg.distill().labelledFraction(), cfg.seed(), tapColumns);
     }
 
-    /** id (with label and features for the first store) and the store's teacher logits as a dense array. */
+    /** Column of teacher {@code teacher}'s tap {@code layer} in the combined rows. */
+    static String tapColumn(String teacher, String layer) {
+        return SoftTargetSchema.tapColumn(MultiTeacherTaps.key(teacher, layer));
+    }
+
+    /**
+     * id (with label and features for the first store), the store's teacher logits as a dense array, and the
+     * teacher's {@code layers} as float arrays {@link #tapColumn}.
+     */
     private static Dataset<Row> denseLogits(Dataset<Row> store, TeacherTargets targets, int classes, String column,
-                                            boolean withInputs) {
+                                            boolean withInputs, String teacher, List<String> layers) {
         StructType schema = new StructType().add(SoftTargetSchema.ID, DataTypes.LongType, false);
         if (withInputs) {
             schema = schema.add(SoftTargetSchema.LABEL, DataTypes.IntegerType, false)
-                    .add(SoftTargetSchema.FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+                    .add(SoftTargetSchema.FEATURES, FLOATS, false);
         }
-        schema = schema.add(column, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        schema = schema.add(column, FLOATS, false);
+        for (String layer : layers) {
+            schema = schema.add(tapColumn(teacher, layer), FLOATS, false);
+        }
+        List<String> stored = layers.stream().map(SoftTargetSchema::tapColumn).toList();
+        Precision precision = targets.layout().featurePrecision();
         // Through an RDD and back, so that every later reader gets rows that know their schema.
         return store.sparkSession().createDataFrame(store.javaRDD().map(r -> {
+            List<Object> values = new ArrayList<>();
+            values.add(r.getLong(r.fieldIndex(SoftTargetSchema.ID)));
+            if (withInputs) {
+                values.add(r.getInt(r.fieldIndex(SoftTargetSchema.LABEL)));
+                values.add(r.get(r.fieldIndex(SoftTargetSchema.FEATURES)));
+            }
             float[] logits = new float[classes];
             targets.write(r, classes, logits, 0);
-            long id = r.getLong(r.fieldIndex(SoftTargetSchema.ID));
-            return withInputs ? RowFactory.create(id, r.getInt(r.fieldIndex(SoftTargetSchema.LABEL)),
-                    r.get(r.fieldIndex(SoftTargetSchema.FEATURES)), logits) : RowFactory.create(id, logits);
+            values.add(logits);
+            for (String tap : stored) {
+                values.add(TeacherTargets.floats(r, tap, precision));
+            }
+            return RowFactory.create(values.toArray());
         }), schema);
     }
 
@@ -148,7 +186,11 @@ final class MultiTeacherStore {
      * the {@code confidence} combiner only where the student may see it ({@link LabelledSubset}).
      */
     static Dataset<Row> combine(Dataset<Row> joined, TeacherCombiner combiner, int teachers, double labelledFraction,
-                                long seed) {
+                                long seed, List<String> tapColumns) {
+        StructType schema = SCHEMA;
+        for (String tap : tapColumns) {
+            schema = schema.add(tap, FLOATS, false);
+        }
         return joined.sparkSession().createDataFrame(joined.javaRDD().map(r -> {
             float[][] logits = new float[teachers][];
             for (int k = 0; k < teachers; k++) {
@@ -159,8 +201,16 @@ final class MultiTeacherStore {
             boolean visible = LabelledSubset.isLabelled(id, seed, labelledFraction);
             float[] out = new float[combiner.width(logits[0].length)];
             combiner.combine(logits, visible ? label : -1, out, 0);
-            return RowFactory.create(id, label, r.get(r.fieldIndex(SoftTargetSchema.FEATURES)), out);
-        }), SCHEMA);
+            Object[] values = new Object[4 + tapColumns.size()];
+            values[0] = id;
+            values[1] = label;
+            values[2] = r.get(r.fieldIndex(SoftTargetSchema.FEATURES));
+            values[3] = out;
+            for (int t = 0; t < tapColumns.size(); t++) {
+                values[4 + t] = r.get(r.fieldIndex(tapColumns.get(t)));
+            }
+            return RowFactory.create(values);
+        }), schema);
     }
 
     private static float[] unboxed(List<Object> values) {

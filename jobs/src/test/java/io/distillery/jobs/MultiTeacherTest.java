@@ -58,9 +58,15 @@ class MultiTeacherTest {
 
     /** 600 rows; teachers of 16 units (MLP) and 4 filters (CNN), one epoch each; a 16-unit student, 2 epochs. */
     private static List<String> small(Path runDir, String... more) {
+        return withTeacherKeys(runDir, "", "", more);
+    }
+
+    /** As {@link #small(Path, String...)}, with more keys in each teacher's entry (e.g. its taps). */
+    private static List<String> withTeacherKeys(Path runDir, String mlpKeys, String cnnKeys, String... more) {
         List<String> o = Cli.runOn(runDir, train);
         o.addAll(List.of("teacher.model.layers=[{type=dense,name=h1,units=16}]", "teacher.train.epochs=1",
-                "multi-teacher.teachers=[{name=mlp},{name=cnn,model{layers=[{type=conv,name=c1,units=4,kernel=5},"
+                "multi-teacher.teachers=[{name=mlp" + mlpKeys + "},{name=cnn" + cnnKeys
+                        + ",model{layers=[{type=conv,name=c1,units=4,kernel=5},"
                         + "{type=pool,name=p1,kernel=2},{type=dense,name=fc,units=16}]}}]",
                 "student.model.layers=[{type=dense,name=hidden1,units=16}]", "student.train.epochs=2",
                 "distill.labelled-fraction=0.3"));
@@ -299,12 +305,59 @@ class MultiTeacherTest {
                 "1 value(s) for 2 teachers");
     }
 
+    /** kd + ce, a hint from the CNN's fc and a similarity term on the MLP's h1. */
+    private static final String FEATURE_LOSS = "distill.loss=[{term=kd,weight=0.9,temperature=4},"
+            + "{term=ce,weight=0.1},{term=hint,weight=1,student-layer=hidden1,teacher-layer=cnn/fc},"
+            + "{term=similarity,weight=100,student-layer=hidden1,teacher-layer=mlp/h1}]";
+
+    /**
+     * Feature and relation terms name a tap of either teacher: each teacher's store keeps its own taps, the combined
+     * rows carry each as {@code tap_<teacher>/<layer>} with the values of that teacher's store, and the student trains.
+     */
     @Test
-    void featureTermsNeedOneTeacher() throws IOException {
-        refused("feature terms with several teachers", "distill.loss with a hint term", dir -> {
+    void featureTermsNameATapOfEitherTeacher() throws IOException {
+        Path runDir = base.resolve("tapped");
+        Cli.copyTree(good.resolve("multi-teacher/teachers"), runDir.resolve("multi-teacher/teachers"));
+        List<String> o = withTeacherKeys(runDir, ",taps=[h1]", ",taps=[fc]", FEATURE_LOSS);
+        Cli.Result r = Cli.run(Cli.args("run", conf(), o));
+        assertEquals(0, r.exit(), r::toString);
+        String student = Files.readString(runDir.resolve("multi-teacher/student/metadata.json"));
+        assertTrue(student.contains("hint(hidden1 -> cnn/fc") && student.contains("similarity(hidden1 -> mlp/h1"),
+                student);
+        SparkSession spark = session();
+        DistilleryConfig cfg = ConfigLoader.load(conf().toFile(), o);
+        JobContext ctx = JobContext.of(spark, cfg, false, false);
+        Map<String, Provenance> stores = MultiTeacherStore.check(ctx);
+        Map<String, List<String>> taps = MultiTeacherTaps.byTeacher(cfg, DistillJob.terms(cfg.distill(), false));
+        assertEquals(Map.of("mlp", List.of("h1"), "cnn", List.of("fc")), taps);
+        Map<Long, List<Float>> fc = new HashMap<>();
+        parquet(spark, runDir.resolve("multi-teacher/stores/cnn")).select("id", "tap_fc").collectAsList()
+                .forEach(row -> fc.put(row.getLong(0), row.getList(1)));
+        Map<Long, List<Float>> h1 = new HashMap<>();
+        parquet(spark, runDir.resolve("multi-teacher/stores/mlp")).select("id", "tap_h1").collectAsList()
+                .forEach(row -> h1.put(row.getLong(0), row.getList(1)));
+        List<Row> rows = MultiTeacherStore.combined(ctx, stores, taps)
+                .select("id", "tap_cnn/fc", "tap_mlp/h1").collectAsList();
+        assertEquals(600, rows.size());
+        for (Row row : rows) {
+            assertEquals(fc.get(row.getLong(0)), row.getList(1), "tap_cnn/fc of row " + row.getLong(0));
+            assertEquals(h1.get(row.getLong(0)), row.getList(2), "tap_mlp/h1 of row " + row.getLong(0));
+        }
+    }
+
+    @Test
+    void aFeatureTermNamesItsTeacher() throws IOException {
+        refused("feature term without its teacher", "distill.loss with a hint term on teacher-layer = h1", dir -> {
         }, List.of("distill.loss=[{term=kd,weight=0.9,temperature=4},{term=ce,weight=0.1},"
-                + "{term=hint,weight=1,student-layer=hidden1,teacher-layer=h1}]"), "distillery.distill.loss",
-                "response terms");
+                + "{term=hint,weight=1,student-layer=hidden1,teacher-layer=h1}]"), "teacher-layer", "'h1'",
+                "'<teacher>/<layer>'", "[mlp, cnn]");
+    }
+
+    @Test
+    void aFeatureTermNamesATapItsTeacherStores() throws IOException {
+        refused("feature term on a layer its teacher does not store", "a hint on cnn/fc; the cnn stores no taps",
+                dir -> {
+                }, List.of(FEATURE_LOSS), "'cnn/fc'", "teacher 'cnn' stores the taps []");
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -85,6 +85,9 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                         entry.getConfig(key).withFallback(raw.getConfig("teacher." + key)).root());
             }
         }
+        if (entry.hasPath("taps")) { // the teacher's own layers to store; by default soft-targets.taps
+            derived = derived.withValue("soft-targets.taps", entry.getValue("taps"));
+        }
         derived = derived.withValue("teacher.path", ConfigValueFactory.fromAnyRef(multiTeacher.teacherPath(name)))
                 .withValue("soft-targets.path", ConfigValueFactory.fromAnyRef(multiTeacher.storePath(name)));
         return from(derived.atKey("distillery"));
