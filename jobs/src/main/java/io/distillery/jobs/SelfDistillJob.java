@@ -7,6 +7,7 @@ import io.distillery.model.ModelArtifact;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.ArtifactFiles;
 import io.distillery.store.AtomicOutput;
+import io.distillery.store.TeacherTargets;
 import io.distillery.train.EarlyStopping;
 import io.distillery.train.HeldOutAccuracy;
 import io.distillery.train.ModelState;
@@ -60,18 +61,66 @@ public final class SelfDistillJob {
         return alone ? 0.0 : spec.alpha();
     }
 
+    /** Whether this run's exits also learn from the teacher's store (never the {@code --alone} comparison). */
+    static boolean fromStore(SelfDistillSpec spec, boolean alone) {
+        return spec.teacher() && !alone;
+    }
+
     static String fingerprint(JobContext ctx, boolean alone) {
         DistilleryConfig cfg = ctx.config();
         SelfDistillSpec spec = cfg.selfDistill();
+        String input = fromStore(spec, alone)
+                ? "store=" + DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)
+                : ctx.files().contentHash(cfg.data().train());
         return Fingerprint.of(STAGE, Boolean.toString(alone), Long.toString(cfg.seed()), cfg.studentModel().toString(),
                 Configs.render(cfg, "student.train"), spec.exits().toString(), Double.toString(spec.temperature()),
                 Double.toString(alpha(spec, alone)), Double.toString(cfg.distill().labelledFraction()),
-                Configs.render(cfg, "data"), ctx.files().contentHash(cfg.data().train()));
+                Configs.render(cfg, "data"), input);
+    }
+
+    /** The rows the exits train on, their labels and where they came from. */
+    private record Source(JobContext ctx, Dataset<Row> rows, int width, RowLabels packing,
+                          Provenance.InputRef input, String teacherHash) {
+    }
+
+    /** {@code data.train} (labels only), or the teacher's store ({@code [one-hot | teacher logits]}). */
+    private static Source source(JobContext configured, boolean fromStore) {
+        DistilleryConfig raw = configured.config();
+        if (!fromStore) {
+            Inputs.Fitted fitted = Inputs.fitTrain(configured);
+            JobContext ctx = fitted.ctx();
+            DistilleryConfig cfg = ctx.config();
+            return new Source(ctx, fitted.rows(), Inputs.featureWidth(ctx, fitted.rows()),
+                    RowLabels.partlyLabelled(cfg.data().numClasses(), cfg.distill().labelledFraction(), cfg.seed()),
+                    new Provenance.InputRef("train-data", raw.data().train(),
+                            ctx.files().contentHash(raw.data().train())), null);
+        }
+        String storePath = raw.softTargets().path();
+        Provenance store = DistillJob.checkStore(configured, storePath);
+        JobContext ctx = configured.prepared(DistillJob.storePreparation(configured, store, storePath));
+        DistilleryConfig cfg = ctx.config();
+        int classes = cfg.data().numClasses();
+        TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, classes, cfg.distill(), false);
+        return new Source(ctx, DistillJob.readStore(ctx, storePath, teacher, List.of()),
+                Integer.parseInt(store.fact("input-width")),
+                RowLabels.distillation(classes, cfg.distill().labelledFraction(), cfg.seed(), teacher),
+                new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT)),
+                store.fact(SoftTargetsJob.TEACHER_HASH));
     }
 
     /** {@code 1 - 0.9} as 0.1, not 0.09999999999999998. */
     private static double rounded(double weight) {
         return Math.round(weight * 1e9) / 1e9;
+    }
+
+    /** Each exit's objective, for the log and provenance. */
+    static String loss(SelfDistillSpec spec, boolean alone) {
+        String ce = rounded(1 - alpha(spec, alone)) + " * ce + " + rounded(alpha(spec, alone)) + " * ";
+        String kd = "kd(T=" + spec.temperature() + ")";
+        return fromStore(spec, alone)
+                ? "output: " + ce + kd + " from the teacher; exits: " + ce + "mean(" + kd + " from output, " + kd
+                + " from the teacher)"
+                : "output: ce; exits: " + ce + kd + " from output";
     }
 
     /** Checks the exits against the student from the config alone, before any Spark job. */
@@ -91,43 +140,47 @@ public final class SelfDistillJob {
         String output = outputPath(spec, alone);
         StageOutput.checkWritable(configured, output);
         long t0 = System.nanoTime();
-        Inputs.Fitted fitted = Inputs.fitTrain(configured);
-        JobContext ctx = fitted.ctx();
+        boolean fromStore = fromStore(spec, alone);
+        Source source = source(configured, fromStore);
+        JobContext ctx = source.ctx();
         DistilleryConfig cfg = ctx.config();
         int classes = cfg.data().numClasses();
-        Dataset<Row> rows = fitted.rows();
-        int width = Inputs.featureWidth(ctx, rows);
+        Dataset<Row> rows = source.rows();
+        int width = source.width();
         ComputationGraphConfiguration conf = ExitGraph.configuration(cfg.studentModel(), width,
-                cfg.data().inputShape(), classes, spec.exits(), spec.temperature(), alpha(spec, alone), cfg.seed());
+                cfg.data().inputShape(), classes, spec.exits(), spec.temperature(), alpha(spec, alone), fromStore,
+                cfg.seed());
         ComputationGraph graph = ExitGraph.build(conf);
         Network net = Network.of(graph);
-        RowLabels packing = RowLabels.partlyLabelled(classes, cfg.distill().labelledFraction(), cfg.seed());
+        RowLabels packing = source.packing();
         List<String> outputs = ExitGraph.outputs(spec.exits());
         int[] ranges = new int[2 * outputs.size()];
         for (int k = 0; k < outputs.size(); k++) {
-            ranges[2 * k + 1] = classes;  // every output reads the one-hot label; the step adds the teacher
+            // Every output reads the packed labels (one-hot, and the teacher's logits from a store); the step adds
+            // the deepest exit's prediction for the shallow ones.
+            ranges[2 * k + 1] = packing.width();
         }
         TrainedModel model = new TrainedModel(name, net.blueprint(), ranges, new int[0]);
         JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(Splits.training(ctx, rows),
                 ctx.workers(cfg.student().train().workers()), width, packing);
         JavaRDD<TrainingBlock> heldOutBlocks = Splits.heldOut(ctx, rows, width);
         try {
-            LOG.info("{}: {} parameters, exits {} on {}; labels {}; shallow exits: {} * ce + {} * kd(T={}) from the "
-                            + "deepest; labelled fraction {}", name, graph.numParams(), outputs, spec.exits(),
-                    packing.layout(), 1 - alpha(spec, alone), alpha(spec, alone), spec.temperature(),
+            LOG.info("{}: {} parameters, exits {} on {}; labels {}; {}; labelled fraction {}", name,
+                    graph.numParams(), outputs, spec.exits(), packing.layout(), loss(spec, alone),
                     cfg.distill().labelledFraction());
             Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint(ctx, alone),
                     ctx.preparation());
             facts.put("exits", String.join(",", outputs));
-            facts.put("loss", "output: ce; exits: " + rounded(1 - alpha(spec, alone)) + " * ce + "
-                    + rounded(alpha(spec, alone)) + " * kd(T=" + spec.temperature() + ") from output");
+            facts.put("loss", loss(spec, alone));
             facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
-            Provenance provenance = ctx.provenance(STAGE, List.of(new Provenance.InputRef("train-data",
-                    cfg.data().train(), ctx.files().contentHash(cfg.data().train()))), facts);
+            if (source.teacherHash() != null) {
+                facts.put(SoftTargetsJob.TEACHER_HASH, source.teacherHash());
+            }
+            Provenance provenance = ctx.provenance(STAGE, List.of(source.input()), facts);
             HeldOutAccuracy heldOut = Training.heldOut(ctx, heldOutBlocks);
             Network.Blueprint blueprint = net.blueprint();
             TrainingState end = Training.train(ctx, name, output, cfg.student().train(), blocks, List.of(model),
-                    new SelfDistillationStep(), new TrainingState(Map.of(name, ModelState.of(net))),
+                    new SelfDistillationStep(fromStore), new TrainingState(Map.of(name, ModelState.of(net))),
                     m -> heldOut.of(blueprint, m.getValue()), provenance, List.of());
             ModelState best = EarlyStopping.best(end, name);
             best.applyTo(net);

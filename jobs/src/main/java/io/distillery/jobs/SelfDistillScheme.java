@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Self-distillation in {@code run}: the multi-exit student taught by its deepest exit, and the same exits trained on
- * the labels alone, both from {@code data.train} (no teacher). {@code evaluate} reports every exit of both, as the
+ * Self-distillation in {@code run}: the multi-exit student taught by its deepest exit (and, with
+ * {@code self-distill.teacher}, by the teacher's store, which {@code run} then makes first), and the same exits
+ * trained on the labels alone from {@code data.train}. {@code evaluate} reports every exit of both, as the
  * plain network that stops at it, so the rows per second of a shallow exit are those of inference stopped there.
  */
 final class SelfDistillScheme implements Scheme {
@@ -19,7 +20,7 @@ final class SelfDistillScheme implements Scheme {
 
     @Override
     public boolean needsTeacher(DistilleryConfig cfg) {
-        return false;
+        return cfg.selfDistill().teacher();
     }
 
     @Override

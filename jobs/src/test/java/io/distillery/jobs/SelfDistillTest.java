@@ -89,6 +89,27 @@ class SelfDistillTest {
         }
     }
 
+    /** With the teacher's store: run makes the teacher and its store first, and every exit learns from it too. */
+    @Test
+    void withATeacherStoreEveryExitAlsoLearnsFromTheTeacher() throws IOException {
+        Path runDir = base.resolve("with-teacher");
+        Cli.Result r = Cli.run(Cli.args("run", conf(), small(runDir, "self-distill.teacher=true",
+                "self-distill.alpha=0.5", "teacher.model.layers=[{type=dense,name=h1,units=32}]",
+                "teacher.train.epochs=1", "soft-targets.taps=[]")));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(Files.exists(runDir.resolve("soft-targets/_SUCCESS")), "the store was made first");
+        String taught = Files.readString(runDir.resolve("self-distill/metadata.json"));
+        assertTrue(taught.contains("output: 0.5 * ce + 0.5 * kd(T=3.0) from the teacher; exits: 0.5 * ce + 0.5 * "
+                + "mean(kd(T=3.0) from output, kd(T=3.0) from the teacher)"), taught);
+        assertTrue(taught.contains("\"role\" : \"store\"") && taught.contains("teacher-hash"), taught);
+        String alone = Files.readString(runDir.resolve("self-distill-alone/metadata.json"));
+        assertTrue(alone.contains("\"role\" : \"train-data\"") && !alone.contains("from the teacher"), alone);
+        String metrics = Files.readString(runDir.resolve("evaluation/metrics.json"));
+        for (String model : List.of("teacher", "self-distill@output", "self-distill@exit-hidden1", "alone@output")) {
+            assertTrue(metrics.contains("\"" + model + "\""), model + " not in " + metrics);
+        }
+    }
+
     @Test
     void anExitOnTheLastHiddenLayerIsRefusedBeforeAnyWork() {
         Path runDir = base.resolve("bad");

@@ -14,13 +14,16 @@ import java.util.List;
  * @param exits       inner hidden layers of the student that get an exit, shallow to deep
  * @param temperature T of the shallow exits' KD term
  * @param alpha       weight of that term; the labels' term gets {@code 1 - alpha}
+ * @param teacher     whether every exit also learns from the teacher's soft-target store ({@code soft-targets.path}):
+ *                    the deepest {@code (1 - alpha) ce + alpha kd(T)} from the teacher, a shallow exit
+ *                    {@code (1 - alpha) ce + alpha} times the mean of kd(T) from the deepest exit and from the teacher
  */
-public record SelfDistillSpec(String path, List<String> exits, double temperature, double alpha) {
+public record SelfDistillSpec(String path, List<String> exits, double temperature, double alpha, boolean teacher) {
 
     static SelfDistillSpec from(Config c, ConfigProblems problems) {
         String base = "distillery.self-distill";
         SelfDistillSpec s = new SelfDistillSpec(c.getString("path"), List.copyOf(c.getStringList("exits")),
-                c.getDouble("temperature"), c.getDouble("alpha"));
+                c.getDouble("temperature"), c.getDouble("alpha"), c.getBoolean("teacher"));
         problems.check(s.temperature > 0 && Double.isFinite(s.temperature), "Key " + base + ".temperature is "
                 + s.temperature + "; it must be positive.");
         problems.check(s.alpha >= 0 && s.alpha <= 1, "Key " + base + ".alpha is " + s.alpha

@@ -3,6 +3,7 @@ package io.distillery.model;
 import io.distillery.config.DistilleryException;
 import io.distillery.config.LayerSpec;
 import io.distillery.config.ModelSpec;
+import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -25,6 +26,10 @@ import java.util.Set;
  * shallow exits also learn the deepest exit's prediction by KD ({@link DistillationLoss} on
  * {@code [one-hot | deepest logits]}, the deepest logits filled in per minibatch by
  * {@code io.distillery.train.SelfDistillationStep}, so the deepest exit teaches and is not taught).
+ *
+ * <p>With a teacher store, every head's loss is {@link CompositeLoss#hinton}: the deepest exit's labels are
+ * {@code [one-hot | teacher logits]}, a shallow exit's {@code [one-hot | deepest logits | teacher logits]}, whose kd
+ * term is then the mean over its two teachers (the composite's loss per teacher).
  */
 public final class ExitGraph {
     private static final String PREFIX = "exit-";
@@ -55,15 +60,27 @@ public final class ExitGraph {
                                                               List<Integer> inputShape, int numClasses,
                                                               List<String> exits, double temperature, double alpha,
                                                               long seed) {
+        return configuration(spec, inputWidth, inputShape, numClasses, exits, temperature, alpha, false, seed);
+    }
+
+    /**
+     * As {@link #configuration(ModelSpec, int, List, int, List, double, double, long)}; with {@code withTeacher},
+     * every head learns from a teacher store as well (the class comment).
+     */
+    public static ComputationGraphConfiguration configuration(ModelSpec spec, int inputWidth,
+                                                              List<Integer> inputShape, int numClasses,
+                                                              List<String> exits, double temperature, double alpha,
+                                                              boolean withTeacher, long seed) {
         checkExits(spec, exits);
         ComputationGraphConfiguration.GraphBuilder g = TrainingGraph.studentChain(spec, seed);
         String previous = TrainingGraph.lastHidden(spec);
         // The deepest exit's cross-entropy through DistillationLoss at alpha = 0, not DL4J's MCXENT: with a softmax
         // MCXENT's gradient is p - y, which is right only when y sums to 1, and rows whose label is hidden have y = 0.
-        g.addLayer(ModelSpec.OUTPUT_LAYER, head(new DistillationLoss(temperature, 0.0, numClasses), numClasses),
-                previous);
+        g.addLayer(ModelSpec.OUTPUT_LAYER, head(withTeacher ? CompositeLoss.hinton(temperature, alpha)
+                : new DistillationLoss(temperature, 0.0, numClasses), numClasses), previous);
         for (String exit : exits) {
-            g.addLayer(exitName(exit), head(new DistillationLoss(temperature, alpha, numClasses), numClasses), exit);
+            g.addLayer(exitName(exit), head(withTeacher ? CompositeLoss.hinton(temperature, alpha)
+                    : new DistillationLoss(temperature, alpha, numClasses), numClasses), exit);
         }
         g.setOutputs(outputs(exits).toArray(new String[0]));
         g.setInputTypes(ModelFactory.inputType(inputWidth, inputShape));

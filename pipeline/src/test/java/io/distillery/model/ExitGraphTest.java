@@ -137,6 +137,41 @@ class ExitGraphTest {
                 new org.nd4j.linalg.lossfunctions.impl.LossMCXENT(), 7).getnLayers(), "stops at the exit");
     }
 
+    /**
+     * With a teacher store every head's loss is a composite on its own labels: the deepest exit's
+     * {@code [y | t]}, a shallow exit's {@code [y | log p_deepest | t]} (the deepest prediction inserted by the
+     * step); the graph's gradients match finite differences.
+     */
+    @Test
+    void withAStoredTeacherEveryExitLearnsFromItAndShallowOnesFromTheDeepestToo() {
+        ComputationGraphConfiguration conf = ExitGraph.configuration(threeHidden(), 6, List.of(), C,
+                List.of("hidden1", "hidden2"), 2.0, 0.6, true, 7);
+        conf.setDataType(DataType.DOUBLE);
+        ComputationGraph g = ExitGraph.build(conf);
+        Random rnd = new Random(21);
+        int n = 5;
+        INDArray x = random(rnd, n, 6, 1);
+        INDArray packed = Nd4j.hstack(oneHot(rnd, n, true), random(rnd, n, C, 2));
+        MultiDataSet taught = SelfDistillationStepProbe.withStoredTeacher(Network.of(g),
+                new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{packed, packed, packed}));
+        assertEquals(packed, taught.getLabels(0), "the deepest exit learns the label and the stored teacher");
+        INDArray deepest = ExitGraph.predict(g, x, "output");
+        for (int k = 1; k < 3; k++) {
+            INDArray labels = taught.getLabels(k);
+            assertEquals(3 * C, labels.size(1));
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < C; c++) {
+                    assertEquals(packed.getDouble(i, c), labels.getDouble(i, c), 0.0);
+                    assertEquals(Math.log(deepest.getDouble(i, c)), labels.getDouble(i, C + c), 1e-12);
+                    assertEquals(packed.getDouble(i, C + c), labels.getDouble(i, 2 * C + c), 0.0);
+                }
+            }
+        }
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                .inputs(new INDArray[]{x}).labels(taught.getLabels())
+                .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)));
+    }
+
     @Test
     void shallowExitsLearnTheDeepestExitsPrediction() {
         ComputationGraph g = graph(List.of("hidden2"));

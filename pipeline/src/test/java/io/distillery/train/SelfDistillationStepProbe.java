@@ -10,4 +10,8 @@ public final class SelfDistillationStepProbe {
     public static MultiDataSet withTeacher(Network net, MultiDataSet batch) {
         return SelfDistillationStep.withTeacher(net, batch);
     }
+
+    public static MultiDataSet withStoredTeacher(Network net, MultiDataSet batch) {
+        return SelfDistillationStep.withStoredTeacher(net, batch);
+    }
 }
