@@ -74,8 +74,8 @@ public final class SelfDistillJob {
                 : ctx.files().contentHash(cfg.data().train());
         return Fingerprint.of(STAGE, Boolean.toString(alone), Long.toString(cfg.seed()), cfg.studentModel().toString(),
                 Configs.render(cfg, "student.train"), spec.exits().toString(), Double.toString(spec.temperature()),
-                Double.toString(alpha(spec, alone)), Double.toString(cfg.distill().labelledFraction()),
-                Configs.render(cfg, "data"), input);
+                Double.toString(alpha(spec, alone)), Double.toString(spec.hintWeight()),
+                Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"), input);
     }
 
     /** The rows the exits train on, their labels and where they came from. */
@@ -114,13 +114,16 @@ public final class SelfDistillJob {
     }
 
     /** Each exit's objective, for the log and provenance. */
-    static String loss(SelfDistillSpec spec, boolean alone) {
+    static String loss(DistilleryConfig cfg, boolean alone) {
+        SelfDistillSpec spec = cfg.selfDistill();
         String ce = rounded(1 - alpha(spec, alone)) + " * ce + " + rounded(alpha(spec, alone)) + " * ";
         String kd = "kd(T=" + spec.temperature() + ")";
+        String hint = spec.hintWeight() > 0 ? " + " + rounded(spec.hintWeight()) + " * hint(exit -> "
+                + ExitGraph.hintTarget(cfg.studentModel()) + ")" : "";
         return fromStore(spec, alone)
                 ? "output: " + ce + kd + " from the teacher; exits: " + ce + "mean(" + kd + " from output, " + kd
-                + " from the teacher)"
-                : "output: ce; exits: " + ce + kd + " from output";
+                + " from the teacher)" + hint
+                : "output: ce; exits: " + ce + kd + " from output" + hint;
     }
 
     /** Checks the exits against the student from the config alone, before any Spark job. */
@@ -130,7 +133,7 @@ public final class SelfDistillJob {
         List<Integer> shape = cfg.data().inputShape();
         int width = shape.isEmpty() ? 1 : shape.stream().reduce(1, (a, b) -> a * b);
         ExitGraph.configuration(cfg.studentModel(), width, shape, Math.max(2, cfg.data().numClasses()), spec.exits(),
-                spec.temperature(), spec.alpha(), cfg.seed());
+                spec.temperature(), spec.alpha(), spec.teacher(), spec.hintWeight(), cfg.seed());
     }
 
     public static void run(JobContext configured, boolean alone) {
@@ -149,15 +152,16 @@ public final class SelfDistillJob {
         int width = source.width();
         ComputationGraphConfiguration conf = ExitGraph.configuration(cfg.studentModel(), width,
                 cfg.data().inputShape(), classes, spec.exits(), spec.temperature(), alpha(spec, alone), fromStore,
-                cfg.seed());
+                spec.hintWeight(), cfg.seed());
         ComputationGraph graph = ExitGraph.build(conf);
         Network net = Network.of(graph);
         RowLabels packing = source.packing();
         List<String> outputs = ExitGraph.outputs(spec.exits());
-        int[] ranges = new int[2 * outputs.size()];
-        for (int k = 0; k < outputs.size(); k++) {
+        int trainedOutputs = graph.getConfiguration().getNetworkOutputs().size();  // the classifiers, then hints
+        int[] ranges = new int[2 * trainedOutputs];
+        for (int k = 0; k < trainedOutputs; k++) {
             // Every output reads the packed labels (one-hot, and the teacher's logits from a store); the step adds
-            // the deepest exit's prediction for the shallow ones.
+            // the deepest exit's prediction for the shallow ones and puts the hints' targets in place of theirs.
             ranges[2 * k + 1] = packing.width();
         }
         TrainedModel model = new TrainedModel(name, net.blueprint(), ranges, new int[0]);
@@ -166,12 +170,12 @@ public final class SelfDistillJob {
         JavaRDD<TrainingBlock> heldOutBlocks = Splits.heldOut(ctx, rows, width);
         try {
             LOG.info("{}: {} parameters, exits {} on {}; labels {}; {}; labelled fraction {}", name,
-                    graph.numParams(), outputs, spec.exits(), packing.layout(), loss(spec, alone),
+                    graph.numParams(), outputs, spec.exits(), packing.layout(), loss(cfg, alone),
                     cfg.distill().labelledFraction());
             Map<String, String> facts = TrainTeacherJob.modelFacts(name, classes, width, fingerprint(ctx, alone),
                     ctx.preparation());
             facts.put("exits", String.join(",", outputs));
-            facts.put("loss", loss(spec, alone));
+            facts.put("loss", loss(cfg, alone));
             facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
             if (source.teacherHash() != null) {
                 facts.put(SoftTargetsJob.TEACHER_HASH, source.teacherHash());
@@ -180,7 +184,8 @@ public final class SelfDistillJob {
             HeldOutAccuracy heldOut = Training.heldOut(ctx, heldOutBlocks);
             Network.Blueprint blueprint = net.blueprint();
             TrainingState end = Training.train(ctx, name, output, cfg.student().train(), blocks, List.of(model),
-                    new SelfDistillationStep(fromStore), new TrainingState(Map.of(name, ModelState.of(net))),
+                    new SelfDistillationStep(fromStore, outputs.size(),
+                            spec.hintWeight() > 0 ? ExitGraph.hintTarget(cfg.studentModel()) : null), new TrainingState(Map.of(name, ModelState.of(net))),
                     m -> heldOut.of(blueprint, m.getValue()), provenance, List.of());
             ModelState best = EarlyStopping.best(end, name);
             best.applyTo(net);

@@ -89,18 +89,25 @@ class SelfDistillTest {
         }
     }
 
-    /** With the teacher's store: run makes the teacher and its store first, and every exit learns from it too. */
+    /**
+     * With the teacher's store and feature hints: run makes the teacher and its store first, every exit learns from
+     * the store too, and each exit's hint learns the last hidden layer; the exported exits are still plain networks.
+     */
     @Test
-    void withATeacherStoreEveryExitAlsoLearnsFromTheTeacher() throws IOException {
+    void withATeacherStoreAndHintsEveryExitAlsoLearnsFromTheTeacher() throws IOException {
         Path runDir = base.resolve("with-teacher");
         Cli.Result r = Cli.run(Cli.args("run", conf(), small(runDir, "self-distill.teacher=true",
-                "self-distill.alpha=0.5", "teacher.model.layers=[{type=dense,name=h1,units=32}]",
+                "self-distill.alpha=0.5", "self-distill.hint-weight=1", "teacher.model.layers=[{type=dense,name=h1,units=32}]",
                 "teacher.train.epochs=1", "soft-targets.taps=[]")));
         assertEquals(0, r.exit(), r::toString);
         assertTrue(Files.exists(runDir.resolve("soft-targets/_SUCCESS")), "the store was made first");
         String taught = Files.readString(runDir.resolve("self-distill/metadata.json"));
         assertTrue(taught.contains("output: 0.5 * ce + 0.5 * kd(T=3.0) from the teacher; exits: 0.5 * ce + 0.5 * "
-                + "mean(kd(T=3.0) from output, kd(T=3.0) from the teacher)"), taught);
+                + "mean(kd(T=3.0) from output, kd(T=3.0) from the teacher) + 1.0 * hint(exit -> hidden3)"), taught);
+        ComputationGraph graph = ModelArtifact.loadGraph(new ArtifactFiles(new Configuration()),
+                runDir.resolve("self-distill").toString());
+        assertEquals(List.of("output", "exit-hidden1", "exit-hidden2", "hint-hidden1", "hint-hidden2"),
+                graph.getConfiguration().getNetworkOutputs());
         assertTrue(taught.contains("\"role\" : \"store\"") && taught.contains("teacher-hash"), taught);
         String alone = Files.readString(runDir.resolve("self-distill-alone/metadata.json"));
         assertTrue(alone.contains("\"role\" : \"train-data\"") && !alone.contains("from the teacher"), alone);

@@ -17,17 +17,21 @@ import java.util.List;
  * @param teacher     whether every exit also learns from the teacher's soft-target store ({@code soft-targets.path}):
  *                    the deepest {@code (1 - alpha) ce + alpha kd(T)} from the teacher, a shallow exit
  *                    {@code (1 - alpha) ce + alpha} times the mean of kd(T) from the deepest exit and from the teacher
+ * @param hintWeight  weight of each exit's feature hint towards the last hidden layer's activation; 0: no hints
  */
-public record SelfDistillSpec(String path, List<String> exits, double temperature, double alpha, boolean teacher) {
+public record SelfDistillSpec(String path, List<String> exits, double temperature, double alpha, boolean teacher,
+                              double hintWeight) {
 
     static SelfDistillSpec from(Config c, ConfigProblems problems) {
         String base = "distillery.self-distill";
         SelfDistillSpec s = new SelfDistillSpec(c.getString("path"), List.copyOf(c.getStringList("exits")),
-                c.getDouble("temperature"), c.getDouble("alpha"), c.getBoolean("teacher"));
+                c.getDouble("temperature"), c.getDouble("alpha"), c.getBoolean("teacher"), c.getDouble("hint-weight"));
         problems.check(s.temperature > 0 && Double.isFinite(s.temperature), "Key " + base + ".temperature is "
                 + s.temperature + "; it must be positive.");
         problems.check(s.alpha >= 0 && s.alpha <= 1, "Key " + base + ".alpha is " + s.alpha
                 + "; it must be in [0, 1].");
+        problems.check(s.hintWeight >= 0 && Double.isFinite(s.hintWeight), "Key " + base + ".hint-weight is "
+                + s.hintWeight + "; it must be finite and >= 0.");
         return s;
     }
 

@@ -5,6 +5,9 @@ import io.distillery.config.LayerSpec;
 import io.distillery.config.ModelSpec;
 import io.distillery.loss.CompositeLoss;
 import io.distillery.loss.DistillationLoss;
+import io.distillery.loss.FeatureTerm;
+import io.distillery.loss.HintLoss;
+import io.distillery.loss.LossRegistry;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -16,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,12 +31,18 @@ import java.util.Set;
  * {@code [one-hot | deepest logits]}, the deepest logits filled in per minibatch by
  * {@code io.distillery.train.SelfDistillationStep}, so the deepest exit teaches and is not taught).
  *
+ * <p>Optionally each exit also has a feature hint (BYOT's feature loss): a learned dense regressor from the exit's
+ * layer to the last hidden layer's shape and a {@code hint} loss against that layer's current activation
+ * ({@code hint-<layer>}, after the classifier outputs; the activation filled in per minibatch by the step, like the
+ * deepest prediction, and detached).
+ *
  * <p>With a teacher store, every head's loss is {@link CompositeLoss#hinton}: the deepest exit's labels are
  * {@code [one-hot | teacher logits]}, a shallow exit's {@code [one-hot | deepest logits | teacher logits]}, whose kd
  * term is then the mean over its two teachers (the composite's loss per teacher).
  */
 public final class ExitGraph {
     private static final String PREFIX = "exit-";
+    private static final String HINT_PREFIX = "hint-";
 
     private ExitGraph() {
     }
@@ -42,7 +52,20 @@ public final class ExitGraph {
         return PREFIX + layer;
     }
 
-    /** The graph's outputs in order: the deepest ({@code output}), then one per exit, shallow to deep as listed. */
+    /** The layer every exit's feature hint learns: the student's last hidden layer, which feeds the deepest exit. */
+    public static String hintTarget(ModelSpec spec) {
+        return TrainingGraph.lastHidden(spec);
+    }
+
+    /** The output name of the feature hint on exit layer {@code layer}. */
+    public static String hintName(String layer) {
+        return HINT_PREFIX + layer;
+    }
+
+    /**
+     * The classifier outputs in order: the deepest ({@code output}), then one per exit, shallow to deep as listed.
+     * A graph with hints has these first, then {@link #hintName} of every exit in the same order.
+     */
     public static List<String> outputs(List<String> exits) {
         List<String> out = new ArrayList<>(List.of(ModelSpec.OUTPUT_LAYER));
         exits.forEach(e -> out.add(exitName(e)));
@@ -60,17 +83,18 @@ public final class ExitGraph {
                                                               List<Integer> inputShape, int numClasses,
                                                               List<String> exits, double temperature, double alpha,
                                                               long seed) {
-        return configuration(spec, inputWidth, inputShape, numClasses, exits, temperature, alpha, false, seed);
+        return configuration(spec, inputWidth, inputShape, numClasses, exits, temperature, alpha, false, 0.0, seed);
     }
 
     /**
      * As {@link #configuration(ModelSpec, int, List, int, List, double, double, long)}; with {@code withTeacher},
-     * every head learns from a teacher store as well (the class comment).
+     * every head learns from a teacher store as well, and with {@code hintWeight > 0} every exit has a feature hint
+     * of that weight (the class comment).
      */
     public static ComputationGraphConfiguration configuration(ModelSpec spec, int inputWidth,
                                                               List<Integer> inputShape, int numClasses,
                                                               List<String> exits, double temperature, double alpha,
-                                                              boolean withTeacher, long seed) {
+                                                              boolean withTeacher, double hintWeight, long seed) {
         checkExits(spec, exits);
         ComputationGraphConfiguration.GraphBuilder g = TrainingGraph.studentChain(spec, seed);
         String previous = TrainingGraph.lastHidden(spec);
@@ -82,7 +106,19 @@ public final class ExitGraph {
             g.addLayer(exitName(exit), head(withTeacher ? CompositeLoss.hinton(temperature, alpha)
                     : new DistillationLoss(temperature, alpha, numClasses), numClasses), exit);
         }
-        g.setOutputs(outputs(exits).toArray(new String[0]));
+        List<String> out = new ArrayList<>(outputs(exits));
+        if (hintWeight > 0) {
+            Map<String, int[]> shapes = TrainingGraph.layerShapes(ModelFactory.configuration(spec, inputWidth,
+                    inputShape, numClasses, new DistillationLoss(temperature, 0.0, numClasses), seed), inputWidth,
+                    inputShape);
+            for (String exit : exits) {
+                FeatureTerm hint = LossRegistry.createFeature(HintLoss.NAME, hintWeight,
+                        Map.of("student-layer", exit, "teacher-layer", previous));
+                TrainingGraph.addHead(g, hintName(exit), hint, shapes.get(exit), shapes.get(previous));
+                out.add(hintName(exit));
+            }
+        }
+        g.setOutputs(out.toArray(new String[0]));
         g.setInputTypes(ModelFactory.inputType(inputWidth, inputShape));
         return g.build();
     }

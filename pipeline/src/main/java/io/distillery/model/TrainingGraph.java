@@ -137,28 +137,41 @@ public final class TrainingGraph {
                         + "', which the soft-target store does not hold; its taps are " + teacherShapes.keySet()
                         + " (distillery.soft-targets.taps).");
             }
-            String head = headName(k, term);
-            String source = term.studentLayer();
-            int[] compared = student;
-            if (term.needsRegressor()) {
-                String regressor = head + "-regressor";
-                boolean convolutional = student.length == 3 && teacher.length == 3
-                        && student[1] == teacher[1] && student[2] == teacher[2];
-                org.deeplearning4j.nn.conf.layers.Layer r = convolutional
-                        ? new ConvolutionLayer.Builder(1, 1).nOut(teacher[0]).activation(Activation.IDENTITY)
-                                .weightInit(WeightInit.XAVIER).build()
-                        : new DenseLayer.Builder().nOut(width(teacher)).activation(Activation.IDENTITY)
-                                .weightInit(WeightInit.XAVIER).build();
-                g.addLayer(regressor, r, source);
-                source = regressor;
-                compared = teacher;
-            }
-            g.addLayer(head, new LossLayer.Builder(term.lossFunction(compared, teacher))
-                    .activation(Activation.IDENTITY).build(), source);
+            addHead(g, headName(k, term), term, student, teacher);
         }
         g.setOutputs(outputs(objective).toArray(new String[0]));
         g.setInputTypes(ModelFactory.inputType(inputWidth, inputShape));
         return g.build();
+    }
+
+    /**
+     * Adds the auxiliary head {@code head} of one feature term to {@code g}: a learned regressor from the student
+     * layer to the target's shape where the term needs one (a 1x1 convolution between feature maps of the same
+     * spatial size, else a dense layer to the target's flattened width), then a loss layer comparing it with the
+     * target, which the head's labels carry.
+     *
+     * @param student the student layer's activation shape
+     * @param target  the target's shape (a teacher tap, or another layer of the same model)
+     */
+    public static void addHead(ComputationGraphConfiguration.GraphBuilder g, String head, FeatureTerm term,
+                               int[] student, int[] target) {
+        String source = term.studentLayer();
+        int[] compared = student;
+        if (term.needsRegressor()) {
+            String regressor = head + "-regressor";
+            boolean convolutional = student.length == 3 && target.length == 3
+                    && student[1] == target[1] && student[2] == target[2];
+            org.deeplearning4j.nn.conf.layers.Layer r = convolutional
+                    ? new ConvolutionLayer.Builder(1, 1).nOut(target[0]).activation(Activation.IDENTITY)
+                            .weightInit(WeightInit.XAVIER).build()
+                    : new DenseLayer.Builder().nOut(width(target)).activation(Activation.IDENTITY)
+                            .weightInit(WeightInit.XAVIER).build();
+            g.addLayer(regressor, r, source);
+            source = regressor;
+            compared = target;
+        }
+        g.addLayer(head, new LossLayer.Builder(term.lossFunction(compared, target))
+                .activation(Activation.IDENTITY).build(), source);
     }
 
     /**

@@ -1,11 +1,14 @@
 package io.distillery.train;
 
+import io.distillery.config.ModelSpec;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Map;
 
 /**
  * The executor side of self-distillation on an {@link io.distillery.model.ExitGraph}: before fitting a minibatch,
@@ -23,52 +26,67 @@ public final class SelfDistillationStep implements RoundStep {
     private static final double FLOOR = 1e-30;
 
     private final boolean teacherStore;
+    private final int classifiers;
+    private final String hintTarget;
 
-    /** @param teacherStore whether the packed labels carry a stored teacher's logits after the one-hot part */
-    public SelfDistillationStep(boolean teacherStore) {
+    /**
+     * @param teacherStore whether the packed labels carry a stored teacher's logits after the one-hot part
+     * @param classifiers  the number of classifier outputs (the deepest and one per exit); the graph's outputs after
+     *                     them are feature hints
+     * @param hintTarget   the layer whose activation the hints learn (the last hidden layer); null without hints
+     */
+    public SelfDistillationStep(boolean teacherStore, int classifiers, String hintTarget) {
         this.teacherStore = teacherStore;
+        this.classifiers = classifiers;
+        this.hintTarget = hintTarget;
     }
 
     @Override
     public double fit(TrainedModel model, Network net, MultiDataSet batch, WorkerRound worker) {
-        return net.fit(teacherStore ? withStoredTeacher(net, batch) : withTeacher(net, batch));
+        return net.fit(taught(net, batch, teacherStore, classifiers, hintTarget));
     }
 
     /**
-     * {@code batch} (labels {@code [one-hot | teacher logits]} for every output) with the deepest exit's current
-     * log-probabilities inserted before the teacher's logits in each shallow exit's labels.
+     * {@code batch} with the labels every output learns: the deepest exit's as packed (with alpha 0 and no store, its
+     * second half only makes them 2C wide); a shallow exit's with the deepest exit's current log-probabilities
+     * after the one-hot part (before the stored teacher's logits, with a store); a hint's the current activation of
+     * {@code hintTarget}, flattened.
      */
-    static MultiDataSet withStoredTeacher(Network net, MultiDataSet batch) {
+    static MultiDataSet taught(Network net, MultiDataSet batch, boolean teacherStore, int classifiers,
+                               String hintTarget) {
         INDArray features = batch.getFeatures(0);
-        INDArray deepest = ((ComputationGraph) net.model()).output(false, features)[0];
+        ComputationGraph graph = (ComputationGraph) net.model();
+        Map<String, INDArray> activations = graph.feedForward(features, false);
+        INDArray deepest = activations.get(ModelSpec.OUTPUT_LAYER);
         INDArray[] labels = new INDArray[batch.getLabels().length];
         for (int k = 0; k < labels.length; k++) {
             INDArray packed = batch.getLabels(k);
-            if (k == 0) {
-                labels[k] = packed;
+            if (k >= classifiers) {
+                INDArray target = activations.get(hintTarget);
+                labels[k] = target.reshape(target.size(0), target.length() / target.size(0)).castTo(packed.dataType());
                 continue;
             }
-            long c = packed.size(1) / 2;
+            long c = teacherStore ? packed.size(1) / 2 : packed.size(1);
+            INDArray hard = packed.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c));
+            if (k == 0) {
+                labels[k] = teacherStore ? packed : Nd4j.hstack(hard, Nd4j.zeros(packed.dataType(), packed.size(0), c));
+                continue;
+            }
             INDArray logP = Transforms.log(Transforms.max(deepest.castTo(packed.dataType()), FLOOR, true), false);
-            labels[k] = Nd4j.hstack(packed.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c)), logP,
-                    packed.get(NDArrayIndex.all(), NDArrayIndex.interval(c, 2 * c)));
+            labels[k] = teacherStore
+                    ? Nd4j.hstack(hard, logP, packed.get(NDArrayIndex.all(), NDArrayIndex.interval(c, 2 * c)))
+                    : Nd4j.hstack(hard, logP);
         }
         return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{features}, labels);
     }
 
-    /** {@code batch} with each shallow exit's labels extended by the deepest exit's current log-probabilities. */
+    /** {@link #taught} for a graph without hints or store: each shallow exit learns the deepest's prediction. */
     static MultiDataSet withTeacher(Network net, MultiDataSet batch) {
-        INDArray features = batch.getFeatures(0);
-        ComputationGraph graph = (ComputationGraph) net.model();
-        INDArray deepest = graph.output(false, features)[0];
-        INDArray[] labels = new INDArray[batch.getLabels().length];
-        for (int k = 0; k < labels.length; k++) {
-            INDArray hard = batch.getLabels(k);
-            // The deepest exit's loss has alpha = 0: the second half is only there to make its labels 2C wide.
-            INDArray teacher = k == 0 ? Nd4j.zeros(hard.dataType(), hard.size(0), hard.size(1))
-                    : Transforms.log(Transforms.max(deepest.castTo(hard.dataType()), FLOOR, true), false);
-            labels[k] = Nd4j.hstack(hard, teacher);
-        }
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{features}, labels);
+        return taught(net, batch, false, batch.getLabels().length, null);
+    }
+
+    /** {@link #taught} for a graph without hints, the packed labels {@code [one-hot | teacher logits]}. */
+    static MultiDataSet withStoredTeacher(Network net, MultiDataSet batch) {
+        return taught(net, batch, true, batch.getLabels().length, null);
     }
 }

@@ -145,7 +145,7 @@ class ExitGraphTest {
     @Test
     void withAStoredTeacherEveryExitLearnsFromItAndShallowOnesFromTheDeepestToo() {
         ComputationGraphConfiguration conf = ExitGraph.configuration(threeHidden(), 6, List.of(), C,
-                List.of("hidden1", "hidden2"), 2.0, 0.6, true, 7);
+                List.of("hidden1", "hidden2"), 2.0, 0.6, true, 0.0, 7);
         conf.setDataType(DataType.DOUBLE);
         ComputationGraph g = ExitGraph.build(conf);
         Random rnd = new Random(21);
@@ -167,6 +167,33 @@ class ExitGraphTest {
                 }
             }
         }
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                .inputs(new INDArray[]{x}).labels(taught.getLabels())
+                .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)));
+    }
+
+    /**
+     * Feature hints: each exit's regressor learns the last hidden layer's current activation (the step's labels,
+     * after the classifiers'), and the whole graph's gradients, hints included, match finite differences.
+     */
+    @Test
+    void hintsLearnTheLastHiddenLayersActivation() {
+        ComputationGraphConfiguration conf = ExitGraph.configuration(threeHidden(), 6, List.of(), C,
+                List.of("hidden1", "hidden2"), 2.0, 0.6, false, 0.7, 7);
+        conf.setDataType(DataType.DOUBLE);
+        ComputationGraph g = ExitGraph.build(conf);
+        assertEquals(List.of("output", "exit-hidden1", "exit-hidden2", "hint-hidden1", "hint-hidden2"),
+                g.getConfiguration().getNetworkOutputs());
+        Random rnd = new Random(17);
+        int n = 5;
+        INDArray x = random(rnd, n, 6, 1);
+        INDArray hard = oneHot(rnd, n, true);
+        MultiDataSet taught = SelfDistillationStepProbe.taught(Network.of(g),
+                new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x},
+                        new INDArray[]{hard, hard, hard, hard, hard}), false, 3, ExitGraph.hintTarget(threeHidden()));
+        INDArray last = g.feedForward(x, false).get("hidden3");
+        assertEquals(last, taught.getLabels(3));
+        assertEquals(last, taught.getLabels(4));
         assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
                 .inputs(new INDArray[]{x}).labels(taught.getLabels())
                 .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)));

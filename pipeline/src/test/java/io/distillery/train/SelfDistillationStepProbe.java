@@ -11,6 +11,11 @@ public final class SelfDistillationStepProbe {
         return SelfDistillationStep.withTeacher(net, batch);
     }
 
+    public static MultiDataSet taught(Network net, MultiDataSet batch, boolean teacherStore, int classifiers,
+                                      String hintTarget) {
+        return SelfDistillationStep.taught(net, batch, teacherStore, classifiers, hintTarget);
+    }
+
     public static MultiDataSet withStoredTeacher(Network net, MultiDataSet batch) {
         return SelfDistillationStep.withStoredTeacher(net, batch);
     }
