@@ -61,6 +61,11 @@ public final class SelfDistillJob {
         return alone ? 0.0 : spec.alpha();
     }
 
+    /** Weight of the exits' feature hints: none in the comparison, where the deepest exit teaches nothing. */
+    static double hintWeight(SelfDistillSpec spec, boolean alone) {
+        return alone ? 0.0 : spec.hintWeight();
+    }
+
     /** Whether this run's exits also learn from the teacher's store (never the {@code --alone} comparison). */
     static boolean fromStore(SelfDistillSpec spec, boolean alone) {
         return spec.teacher() && !alone;
@@ -74,7 +79,7 @@ public final class SelfDistillJob {
                 : ctx.files().contentHash(cfg.data().train());
         return Fingerprint.of(STAGE, Boolean.toString(alone), Long.toString(cfg.seed()), cfg.studentModel().toString(),
                 Configs.render(cfg, "student.train"), spec.exits().toString(), Double.toString(spec.temperature()),
-                Double.toString(alpha(spec, alone)), Double.toString(spec.hintWeight()),
+                Double.toString(alpha(spec, alone)), Double.toString(hintWeight(spec, alone)),
                 Double.toString(cfg.distill().labelledFraction()), Configs.render(cfg, "data"), input);
     }
 
@@ -118,7 +123,7 @@ public final class SelfDistillJob {
         SelfDistillSpec spec = cfg.selfDistill();
         String ce = rounded(1 - alpha(spec, alone)) + " * ce + " + rounded(alpha(spec, alone)) + " * ";
         String kd = "kd(T=" + spec.temperature() + ")";
-        String hint = spec.hintWeight() > 0 ? " + " + rounded(spec.hintWeight()) + " * hint(exit -> "
+        String hint = hintWeight(spec, alone) > 0 ? " + " + rounded(spec.hintWeight()) + " * hint(exit -> "
                 + ExitGraph.hintTarget(cfg.studentModel()) + ")" : "";
         return fromStore(spec, alone)
                 ? "output: " + ce + kd + " from the teacher; exits: " + ce + "mean(" + kd + " from output, " + kd
@@ -152,7 +157,7 @@ public final class SelfDistillJob {
         int width = source.width();
         ComputationGraphConfiguration conf = ExitGraph.configuration(cfg.studentModel(), width,
                 cfg.data().inputShape(), classes, spec.exits(), spec.temperature(), alpha(spec, alone), fromStore,
-                spec.hintWeight(), cfg.seed());
+                hintWeight(spec, alone), cfg.seed());
         ComputationGraph graph = ExitGraph.build(conf);
         Network net = Network.of(graph);
         RowLabels packing = source.packing();
@@ -185,7 +190,8 @@ public final class SelfDistillJob {
             Network.Blueprint blueprint = net.blueprint();
             TrainingState end = Training.train(ctx, name, output, cfg.student().train(), blocks, List.of(model),
                     new SelfDistillationStep(fromStore, outputs.size(),
-                            spec.hintWeight() > 0 ? ExitGraph.hintTarget(cfg.studentModel()) : null), new TrainingState(Map.of(name, ModelState.of(net))),
+                            hintWeight(spec, alone) > 0 ? ExitGraph.hintTarget(cfg.studentModel()) : null),
+                    new TrainingState(Map.of(name, ModelState.of(net))),
                     m -> heldOut.of(blueprint, m.getValue()), provenance, List.of());
             ModelState best = EarlyStopping.best(end, name);
             best.applyTo(net);
