@@ -83,6 +83,14 @@ class EndToEndRunTest {
         }
         for (String model : List.of("teacher", "student", "baseline")) {
             assertTrue(Files.size(dir(model).resolve("model.zip")) > 0, model);
+            // history.json: one entry per epoch trained, as metadata.json counts them.
+            Map<String, Object> history = ProvenanceJson.mapper().readValue(
+                    dir(model).resolve("history.json").toFile(), new TypeReference<>() {
+                    });
+            List<?> epochs = (List<?>) history.get("epochs");
+            String trained = ArtifactFiles.local().readProvenance(dir(model).toString()).fact("epochs-trained");
+            assertEquals(Integer.parseInt(trained), epochs.size(), model + " history " + history);
+            assertEquals(Integer.parseInt(trained), history.get("epochsTrained"), model);
         }
         assertEquals(List.of(), Cli.leftoverTemps(runDir));
         try (Stream<Path> s = Files.list(runDir)) {
