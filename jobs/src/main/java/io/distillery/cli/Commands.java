@@ -11,6 +11,7 @@ import io.distillery.jobs.Reports;
 import io.distillery.jobs.SelfDistillJob;
 import io.distillery.jobs.SoftTargetsJob;
 import io.distillery.jobs.TrainTeacherJob;
+import io.distillery.report.ReportPage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +40,7 @@ final class Commands {
             }
             System.out.println("metrics:           " + ctx.config().evaluate().path() + "/"
                     + EvaluateJob.METRICS_FILE);
+            System.out.println("report:            " + ctx.config().evaluate().path() + "/" + ReportPage.FILE);
         }
 
         @Override

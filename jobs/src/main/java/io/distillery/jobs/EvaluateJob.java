@@ -11,6 +11,7 @@ import io.distillery.eval.EvaluationResult;
 import io.distillery.model.ModelArtifact;
 import io.distillery.provenance.Provenance;
 import io.distillery.provenance.ProvenanceJson;
+import io.distillery.report.ReportPage;
 import io.distillery.store.AtomicOutput;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,7 +30,8 @@ import java.util.Map;
  * {@code evaluate}: distributed evaluation of the teacher, the distilled student and the baseline (whichever exist)
  * on the held-out set, in one pass over it. Writes {@code metrics.json}: per model accuracy, per-class accuracy,
  * agreement with the teacher, mean KL(teacher || model), NLL, ECE, parameter count, serialized size and forward
- * throughput. Each model reads its own view of the test rows: the teacher {@code features}, a cross-modal student
+ * throughput, the reliability bins behind the ECE and the confusion matrix; and {@code report.html}
+ * ({@link ReportPage}) beside it. Each model reads its own view of the test rows: the teacher {@code features}, a cross-modal student
  * or baseline the student's columns (its {@code student-features} fact).
  */
 public final class EvaluateJob {
@@ -181,6 +183,9 @@ public final class EvaluateJob {
             ctx.files().writeText(out.path() + "/" + METRICS_FILE,
                     ProvenanceJson.mapper().writeValueAsString(document));
             ctx.files().writeProvenance(out.path(), provenance);
+            // The page beside the numbers, committed with them: it always shows this metrics.json.
+            ctx.files().writeText(out.path() + "/" + ReportPage.FILE,
+                    ReportPage.render(ctx.files(), document, modelPaths, provenance));
             out.commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,6 +5,7 @@ import io.distillery.provenance.Provenance;
 import io.distillery.provenance.ProvenanceJson;
 import io.distillery.store.ArtifactFiles;
 import io.distillery.testing.Cli;
+import io.distillery.testing.HeadlessChromium;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -126,6 +127,55 @@ class EndToEndRunTest {
         afterFirstRun = Cli.snapshot(runDir);
     }
 
+    /**
+     * The first run's report.html in a real headless Chromium: every chart loaded, one table row per model of
+     * metrics.json, the confusion matrix and the reliability bins present; the screenshot goes to
+     * {@code jobs/target/report-sample.png} (deploy/report/README.md says how it becomes the committed one).
+     */
+    @Test
+    @Order(2)
+    @SuppressWarnings("unchecked")
+    void theReportOpensInARealBrowser() throws Exception {
+        Path report = dir("evaluation").resolve("report.html");
+        assertTrue(Files.isRegularFile(report), "no report.html beside metrics.json");
+        Map<String, Object> metrics = ProvenanceJson.mapper().readValue(
+                dir("evaluation").resolve("metrics.json").toFile(), new TypeReference<>() {
+                });
+        Map<String, Map<String, Object>> models = (Map<String, Map<String, Object>>) metrics.get("models");
+        for (Map<String, Object> m : models.values()) {
+            assertEquals(10, ((List<?>) m.get("confusionMatrix")).size());
+            List<Map<String, Object>> bins = (List<Map<String, Object>>) m.get("reliability");
+            assertEquals(((Number) m.get("eceBins")).intValue(), bins.size());
+            assertEquals(((Number) m.get("count")).longValue(),
+                    bins.stream().mapToLong(b -> ((Number) b.get("count")).longValue()).sum());
+        }
+        String html = Files.readString(report);
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("src=\"file:"),
+                "the report refers to an external resource");
+        try (HeadlessChromium browser = HeadlessChromium.start(1280, 900)) {
+            browser.open(report);
+            List<List<Object>> images = (List<List<Object>>) browser.script(
+                    "return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth]);");
+            assertTrue(images.size() >= 4, "charts in the page: " + images);
+            for (List<Object> img : images) {
+                assertEquals(true, img.get(1), "image not loaded: " + img);
+                assertTrue(((Number) img.get(2)).intValue() > 0, "image without pixels: " + img);
+            }
+            List<String> rows = (List<String>) browser.script("return Array.from(document.querySelectorAll("
+                    + "'#comparison tbody tr')).map(r => r.cells[0].textContent);");
+            assertEquals(new ArrayList<>(models.keySet()), rows);
+            Number confusionRows = (Number) browser.script(
+                    "return document.querySelectorAll('#confusion tr').length;");
+            assertEquals(11, confusionRows.intValue(), "header and one row per class");
+            int height = ((Number) browser.script("return document.documentElement.scrollHeight;")).intValue();
+            browser.resize(1280, Math.min(height + 40, 8000));
+            Path shot = Cli.repo().resolve("jobs/target/report-sample.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, browser.screenshot());
+            System.out.println("report screenshot: " + shot);
+        }
+    }
+
     /** Schema, widths and one row per input id, read with a session of our own (the CLI's is stopped). */
     private static void checkStore() throws IOException {
         try (Stream<Path> s = Files.list(dir("soft-targets"))) {
@@ -165,7 +215,7 @@ class EndToEndRunTest {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void secondRunSkipsEveryStage() {
         Cli.Result r = run(overrides());
         assertEquals(0, r.exit(), r::toString);
@@ -175,7 +225,7 @@ class EndToEndRunTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void changedTemperatureIsRefusedThenRedoneWithOverwrite() {
         Cli.Result refused = run(overrides("distill.temperature=2"));
         assertEquals(2, refused.exit(), refused::toString);
