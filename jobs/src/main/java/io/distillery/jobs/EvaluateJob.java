@@ -100,6 +100,16 @@ public final class EvaluateJob {
      * @return the metrics document
      */
     public static Map<String, Object> run(JobContext configured, Map<String, String> modelPaths, String teacher) {
+        return run(configured, modelPaths, teacher, Map.of());
+    }
+
+    /**
+     * Evaluates any models and writes metrics.json with {@code extra} entries (the sweep's list of points).
+     *
+     * @param extra more top-level entries of the metrics document
+     */
+    public static Map<String, Object> run(JobContext configured, Map<String, String> modelPaths, String teacher,
+                                          Map<String, Object> extra) {
         String output = configured.config().evaluate().path();
         StageOutput.checkWritable(configured, output);
         List<DistributedEvaluation.NamedModel> models = new ArrayList<>();
@@ -173,6 +183,7 @@ public final class EvaluateJob {
             document.put(CLASS_NAMES, classes.names());  // index order: perClassAccuracy[i] is classNames[i]
         }
         document.put("models", report);
+        document.putAll(extra);
         // Fraction of test rows on which two models predict different classes; between two retrains of one
         // procedure (seeds s and s') this is its retrain churn.
         document.put("disagreement", result.disagreement());

@@ -143,20 +143,21 @@ final class Charts {
     /**
      * A scatter of sweep points with the Pareto front drawn as a line through its points.
      *
+     * @param colors each point's color index (its model's position in metrics.json)
      * @param x     the cost or speed axis of every point
      * @param y     accuracy of every point
      * @param front indices of the points on the front
      * @param logX  a logarithmic x axis (parameters and rows per second span orders of magnitude)
      */
-    static byte[] pareto(String title, String xTitle, List<String> names, double[] x, double[] y, List<Integer> front,
-                         boolean logX) {
+    static byte[] pareto(String title, String xTitle, List<String> names, List<Integer> colors, double[] x,
+                         double[] y, List<Integer> front, boolean logX) {
         XYChart chart = xy(title, xTitle, "test accuracy");
         chart.getStyler().setXAxisLogarithmic(logX).setLegendPosition(Styler.LegendPosition.OutsideS);
         for (int i = 0; i < x.length; i++) {
             XYSeries p = chart.addSeries(names.get(i), new double[]{x[i]}, new double[]{y[i]});
             p.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             p.setMarker(front.contains(i) ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
-            p.setMarkerColor(color(i));
+            p.setMarkerColor(color(colors.get(i)));
         }
         double[] fx = front.stream().mapToDouble(i -> x[i]).toArray();
         double[] fy = front.stream().mapToDouble(i -> y[i]).toArray();

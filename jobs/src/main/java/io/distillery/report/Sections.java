@@ -148,6 +148,7 @@ final class Sections {
             return "";
         }
         List<ModelReport> points = models.stream().filter(m -> listed.contains(m.name())).toList();
+        List<Integer> colors = points.stream().map(models::indexOf).toList();  // as in the other charts
         List<String> names = points.stream().map(ModelReport::name).toList();
         double[] accuracy = points.stream().mapToDouble(m -> m.number("accuracy")).toArray();
         double[] parameters = points.stream().mapToDouble(m -> m.number("parameters")).toArray();
@@ -165,9 +166,9 @@ final class Sections {
                 + "joined) when no other student is at least as accurate and at least as small (resp. fast), and "
                 + "better in one.</p>\n");
         s.append(Html.image(Charts.pareto("Test accuracy against parameters", "parameters (log scale)", names,
-                parameters, accuracy, bySize, true), "accuracy against parameters")).append('\n');
+                colors, parameters, accuracy, bySize, true), "accuracy against parameters")).append('\n');
         s.append(Html.image(Charts.pareto("Test accuracy against forward throughput",
-                "forward rows/s per thread (log scale)", names, speed, accuracy, bySpeed, true),
+                "forward rows/s per thread (log scale)", names, colors, speed, accuracy, bySpeed, true),
                 "accuracy against rows per second")).append('\n');
         s.append("<table id=\"sweep\"><tr><th class=\"name\">student</th><th>accuracy</th><th>parameters</th>"
                 + "<th>rows/s</th><th>front (size)</th><th>front (speed)</th></tr>\n");

@@ -48,6 +48,8 @@ class EndToEndRunTest {
 
     @TempDir
     static Path runDir;
+    @TempDir
+    static Path sweepDir;
     private static Map<String, String> afterFirstRun;
 
     private static List<String> overrides(String... more) {
@@ -133,7 +135,7 @@ class EndToEndRunTest {
      * {@code jobs/target/report-sample.png} (deploy/report/README.md says how it becomes the committed one).
      */
     @Test
-    @Order(2)
+    @Order(3)
     @SuppressWarnings("unchecked")
     void theReportOpensInARealBrowser() throws Exception {
         Path report = dir("evaluation").resolve("report.html");
@@ -176,6 +178,62 @@ class EndToEndRunTest {
         }
     }
 
+    /**
+     * {@code sweep} from the first run's store: a 2 x 2 grid of student sizes (2-epoch students) distilled and
+     * evaluated with the teacher, the report's Pareto plots loaded in Chromium; a second sweep skips every size.
+     * The sweep lives outside the run directory, which the next tests compare with its first state.
+     */
+    @Test
+    @Order(2)
+    @SuppressWarnings("unchecked")
+    void aSweepDistilsEverySizeFromTheStoreAndPlotsItsParetoFronts() throws Exception {
+        List<String> o = overrides("sweep.path=" + Cli.quoted(sweepDir), "sweep.widths=[0.5, 2]",
+                "sweep.depths=[1, 2]", "student.train.epochs=2");
+        Cli.Result r = Cli.run(Cli.args("sweep", Cli.offlineConf(), o));
+        assertEquals(0, r.exit(), r::toString);
+        List<String> points = List.of("w0.5-d1", "w0.5-d2", "w2-d1", "w2-d2");
+        Path evaluation = sweepDir.resolve("evaluation");
+        Map<String, Object> metrics = ProvenanceJson.mapper().readValue(evaluation.resolve("metrics.json").toFile(),
+                new TypeReference<>() {
+                });
+        assertEquals(points, metrics.get("sweep"));
+        Map<String, Map<String, Object>> models = (Map<String, Map<String, Object>>) metrics.get("models");
+        List<String> expected = new ArrayList<>(List.of("teacher"));
+        expected.addAll(points);
+        assertEquals(expected, new ArrayList<>(models.keySet()));
+        // 784 inputs, 10 classes: width 0.5 of the 32-unit student is 16 units; depth 2 adds a 16 x 16 layer.
+        assertEquals(784 * 16 + 16 + 16 * 10 + 10, ((Number) models.get("w0.5-d1").get("parameters")).longValue());
+        assertEquals(784 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10,
+                ((Number) models.get("w0.5-d2").get("parameters")).longValue());
+        for (String p : points) {
+            Provenance student = ArtifactFiles.local().readProvenance(sweepDir.resolve(p).toString());
+            assertEquals(Cli.sha256(dir("teacher").resolve("model.zip")), student.fact("teacher-hash"), p);
+            // Two epochs of a small student: well above chance (0.1), not yet near the 3-epoch student.
+            assertTrue(((Number) models.get(p).get("accuracy")).doubleValue() > 0.2, p + " " + models.get(p));
+        }
+        try (HeadlessChromium browser = HeadlessChromium.start(1280, 900)) {
+            browser.open(evaluation.resolve("report.html"));
+            List<List<Object>> images = (List<List<Object>>) browser.script(
+                    "return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth]);");
+            List<Object> alts = images.stream().map(i -> i.get(0)).toList();
+            assertTrue(alts.contains("accuracy against parameters") && alts.contains("accuracy against rows per "
+                    + "second"), "sweep plots: " + alts);
+            for (List<Object> img : images) {
+                assertTrue(Boolean.TRUE.equals(img.get(1)) && ((Number) img.get(2)).intValue() > 0, "not loaded: "
+                        + img);
+            }
+            Number rows = (Number) browser.script("return document.querySelectorAll('#sweep tr').length;");
+            assertEquals(points.size() + 1, rows.intValue(), "header and one row per size");
+            int height = ((Number) browser.script("return document.documentElement.scrollHeight;")).intValue();
+            browser.resize(1280, Math.min(height + 40, 8000));
+            Files.write(Cli.repo().resolve("jobs/target/report-sweep.png"), browser.screenshot());
+        }
+        Map<String, String> done = Cli.snapshot(sweepDir);
+        Cli.Result again = Cli.run(Cli.args("sweep", Cli.offlineConf(), o));
+        assertEquals(0, again.exit(), again::toString);
+        assertEquals(done, Cli.snapshot(sweepDir), "an up-to-date sweep redid a size");
+    }
+
     /** Schema, widths and one row per input id, read with a session of our own (the CLI's is stopped). */
     private static void checkStore() throws IOException {
         try (Stream<Path> s = Files.list(dir("soft-targets"))) {
@@ -215,7 +273,7 @@ class EndToEndRunTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void secondRunSkipsEveryStage() {
         Cli.Result r = run(overrides());
         assertEquals(0, r.exit(), r::toString);
@@ -225,7 +283,7 @@ class EndToEndRunTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void changedTemperatureIsRefusedThenRedoneWithOverwrite() {
         Cli.Result refused = run(overrides("distill.temperature=2"));
         assertEquals(2, refused.exit(), refused::toString);
