@@ -31,8 +31,8 @@ import java.util.Map;
  * on the held-out set, in one pass over it. Writes {@code metrics.json}: per model accuracy, per-class accuracy,
  * agreement with the teacher, mean KL(teacher || model), NLL, ECE, parameter count, serialized size and forward
  * throughput, the reliability bins behind the ECE and the confusion matrix; and {@code report.html}
- * ({@link ReportPage}) beside it. Each model reads its own view of the test rows: the teacher {@code features}, a cross-modal student
- * or baseline the student's columns (its {@code student-features} fact).
+ * ({@link ReportPage}) beside it. Each model reads its own view of the test rows: the teacher {@code features}, a
+ * cross-modal student or baseline the student's columns (its {@code student-features} fact).
  */
 public final class EvaluateJob {
     static final String STAGE = "evaluate";
