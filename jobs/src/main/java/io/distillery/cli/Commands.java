@@ -10,7 +10,9 @@ import io.distillery.jobs.PipelineRun;
 import io.distillery.jobs.Reports;
 import io.distillery.jobs.SelfDistillJob;
 import io.distillery.jobs.SoftTargetsJob;
+import io.distillery.jobs.SweepJob;
 import io.distillery.jobs.TrainTeacherJob;
+import io.distillery.report.ReportPage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +41,7 @@ final class Commands {
             }
             System.out.println("metrics:           " + ctx.config().evaluate().path() + "/"
                     + EvaluateJob.METRICS_FILE);
+            System.out.println("report:            " + ctx.config().evaluate().path() + "/" + ReportPage.FILE);
         }
 
         @Override
@@ -164,6 +167,28 @@ final class Commands {
         @Override
         protected String stageName() {
             return "evaluate";
+        }
+    }
+
+    @Command(name = "sweep", mixinStandardHelpOptions = true,
+            description = "Distil every student size of distillery.sweep (widths x depths of the configured student) "
+                    + "from the one soft-target store, evaluate them with the teacher and plot accuracy against "
+                    + "parameters and rows/s with the Pareto fronts in the report; sizes already done are skipped.")
+    static final class Sweep extends StageCommand {
+        @Override
+        protected void run(JobContext ctx) {
+            Map<String, Object> metrics = SweepJob.run(ctx);
+            System.out.println();
+            System.out.print(Reports.table(metrics, SweepJob.modelPaths(ctx.config())));
+            System.out.println("metrics:           " + ctx.config().sweep().evaluationPath() + "/"
+                    + EvaluateJob.METRICS_FILE);
+            System.out.println("report:            " + ctx.config().sweep().evaluationPath() + "/"
+                    + ReportPage.FILE);
+        }
+
+        @Override
+        protected String stageName() {
+            return "sweep";
         }
     }
 

@@ -15,6 +15,7 @@ import io.distillery.store.TeacherTargets;
 import io.distillery.train.CoDistillationStep;
 import io.distillery.train.EarlyStopping;
 import io.distillery.train.HeldOutAccuracy;
+import io.distillery.train.HistoryFile;
 import io.distillery.train.LabelLayout;
 import io.distillery.train.ModelState;
 import io.distillery.train.Network;
@@ -279,6 +280,7 @@ public final class CodistillJob {
                 String dir = out.path() + "/" + e.getKey();
                 ModelArtifact.write(files, net, dir, Training.withEpochs(ctx, provenance, end, e.getKey())
                         .withFact("role", "codistill/" + e.getKey()));
+                HistoryFile.write(files, dir, e.getKey(), end);
                 files.writeText(dir + "/" + ArtifactFiles.SUCCESS, "");
             }
             files.writeText(out.path() + "/" + SCHEDULE_FILE, "round\tmodel\tlearnt_from\n"

@@ -146,7 +146,7 @@ public final class DistillJob {
         facts.put("labelled-fraction", Double.toString(cfg.distill().labelledFraction()));
         Provenance provenance = ctx.provenance(STAGE, inputs, facts);
         Training.Trained trained = Training.trainOne(ctx, name, role, trainBlocks, testBlocks, plan, provenance);
-        ModelArtifact.save(ctx.files(), trained.network(), role.path(), trained.provenance(), ctx.overwrite());
+        Training.save(ctx, trained, role.path());
         Training.checkpoints(ctx, role.path()).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();

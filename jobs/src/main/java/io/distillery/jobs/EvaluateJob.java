@@ -11,6 +11,7 @@ import io.distillery.eval.EvaluationResult;
 import io.distillery.model.ModelArtifact;
 import io.distillery.provenance.Provenance;
 import io.distillery.provenance.ProvenanceJson;
+import io.distillery.report.ReportPage;
 import io.distillery.store.AtomicOutput;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,8 +30,9 @@ import java.util.Map;
  * {@code evaluate}: distributed evaluation of the teacher, the distilled student and the baseline (whichever exist)
  * on the held-out set, in one pass over it. Writes {@code metrics.json}: per model accuracy, per-class accuracy,
  * agreement with the teacher, mean KL(teacher || model), NLL, ECE, parameter count, serialized size and forward
- * throughput. Each model reads its own view of the test rows: the teacher {@code features}, a cross-modal student
- * or baseline the student's columns (its {@code student-features} fact).
+ * throughput, the reliability bins behind the ECE and the confusion matrix; and {@code report.html}
+ * ({@link ReportPage}) beside it. Each model reads its own view of the test rows: the teacher {@code features}, a
+ * cross-modal student or baseline the student's columns (its {@code student-features} fact).
  */
 public final class EvaluateJob {
     static final String STAGE = "evaluate";
@@ -98,6 +100,16 @@ public final class EvaluateJob {
      * @return the metrics document
      */
     public static Map<String, Object> run(JobContext configured, Map<String, String> modelPaths, String teacher) {
+        return run(configured, modelPaths, teacher, Map.of());
+    }
+
+    /**
+     * Evaluates any models and writes metrics.json with {@code extra} entries (the sweep's list of points).
+     *
+     * @param extra more top-level entries of the metrics document
+     */
+    public static Map<String, Object> run(JobContext configured, Map<String, String> modelPaths, String teacher,
+                                          Map<String, Object> extra) {
         String output = configured.config().evaluate().path();
         StageOutput.checkWritable(configured, output);
         List<DistributedEvaluation.NamedModel> models = new ArrayList<>();
@@ -171,6 +183,7 @@ public final class EvaluateJob {
             document.put(CLASS_NAMES, classes.names());  // index order: perClassAccuracy[i] is classNames[i]
         }
         document.put("models", report);
+        document.putAll(extra);
         // Fraction of test rows on which two models predict different classes; between two retrains of one
         // procedure (seeds s and s') this is its retrain churn.
         document.put("disagreement", result.disagreement());
@@ -181,6 +194,9 @@ public final class EvaluateJob {
             ctx.files().writeText(out.path() + "/" + METRICS_FILE,
                     ProvenanceJson.mapper().writeValueAsString(document));
             ctx.files().writeProvenance(out.path(), provenance);
+            // The page beside the numbers, committed with them: it always shows this metrics.json.
+            ctx.files().writeText(out.path() + "/" + ReportPage.FILE,
+                    ReportPage.render(ctx.files(), document, modelPaths, provenance));
             out.commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

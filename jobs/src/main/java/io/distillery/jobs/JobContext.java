@@ -41,6 +41,11 @@ public record JobContext(SparkSession spark, DistilleryConfig config, ArtifactFi
         return new JobContext(spark, config.withData(resolved), files, overwrite, resume, p);
     }
 
+    /** This context with another config (a sweep point's, the sweep's evaluation), before any preparation. */
+    public JobContext withConfig(DistilleryConfig other) {
+        return new JobContext(spark, other, files, overwrite, resume, preparation);
+    }
+
     public JavaSparkContext sc() {
         return JavaSparkContext.fromSparkContext(spark.sparkContext());
     }

@@ -50,8 +50,11 @@ public final class PipelineRun {
         return Reports.readMetrics(ctx, evaluation);
     }
 
-    private static void stage(JobContext ctx, String name, String output, Supplier<String> fingerprint,
-                              Runnable body) {
+    /**
+     * Runs one stage unless its output is committed with {@code fingerprint}; refuses an output made otherwise
+     * unless {@code --overwrite}.
+     */
+    static void stage(JobContext ctx, String name, String output, Supplier<String> fingerprint, Runnable body) {
         if (ctx.files().exists(output)) {
             String expected = fingerprint.get();
             if (StageOutput.upToDate(ctx.files(), output, expected)) {

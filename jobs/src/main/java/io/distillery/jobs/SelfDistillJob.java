@@ -10,6 +10,7 @@ import io.distillery.store.AtomicOutput;
 import io.distillery.store.TeacherTargets;
 import io.distillery.train.EarlyStopping;
 import io.distillery.train.HeldOutAccuracy;
+import io.distillery.train.HistoryFile;
 import io.distillery.train.ModelState;
 import io.distillery.train.Network;
 import io.distillery.train.RowLabels;
@@ -205,12 +206,16 @@ public final class SelfDistillJob {
             graph.getConfiguration().setEpochCount(end.epoch());
             try (AtomicOutput out = AtomicOutput.begin(ctx.files(), output, ctx.overwrite())) {
                 ModelArtifact.write(ctx.files(), graph, out.path(), done);
+                HistoryFile.write(ctx.files(), out.path(), name, end);
                 for (String exit : outputs) {
                     // Each exit also as a plain network that stops there: what evaluate and a deployment run.
                     MultiLayerNetwork upTo = ExitGraph.upTo(graph, exit, cfg.studentModel(), width,
                             cfg.data().inputShape(), classes, new LossMCXENT(), cfg.seed());
                     String dir = out.path() + "/" + exitPath("", exit);
                     ModelArtifact.write(ctx.files(), upTo, dir, done.withFact("role", name + "/" + exit));
+                    // The exits train together: each exit's history is the graph's (its held-out accuracy is
+                    // the deepest output's).
+                    HistoryFile.write(ctx.files(), dir, name, end);
                     ctx.files().writeText(dir + "/" + ArtifactFiles.SUCCESS, "");
                 }
                 out.commit();

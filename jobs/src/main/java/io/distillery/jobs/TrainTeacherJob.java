@@ -3,7 +3,6 @@ package io.distillery.jobs;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.RoleSpec;
 import io.distillery.data.InputPreparation;
-import io.distillery.model.ModelArtifact;
 import io.distillery.model.ModelFactory;
 import io.distillery.provenance.Provenance;
 import io.distillery.train.RowLabels;
@@ -69,7 +68,7 @@ public final class TrainTeacherJob {
                 modelFacts("teacher", classes, width, fingerprint, ctx.preparation()));
         Training.Trained trained = Training.trainOne(ctx, "teacher", teacher, trainBlocks, testBlocks,
                 StudentPlan.plain(net, RowLabels.oneHot(classes), "ce"), provenance);
-        ModelArtifact.save(ctx.files(), trained.network(), teacher.path(), trained.provenance(), ctx.overwrite());
+        Training.save(ctx, trained, teacher.path());
         Training.checkpoints(ctx, teacher.path()).clear();
         trainBlocks.unpersist();
         testBlocks.unpersist();

@@ -1,14 +1,17 @@
 package io.distillery.jobs;
 
 import io.distillery.config.RoleSpec;
+import io.distillery.model.ModelArtifact;
 import io.distillery.config.TrainSpec;
 import io.distillery.provenance.Provenance;
+import io.distillery.store.AtomicOutput;
 import io.distillery.train.AveragingEngine;
 import io.distillery.train.CheckpointListener;
 import io.distillery.train.Checkpoints;
 import io.distillery.train.Dl4jEpochEngine;
 import io.distillery.train.EarlyStopping;
 import io.distillery.train.HeldOutAccuracy;
+import io.distillery.train.HistoryFile;
 import io.distillery.train.ModelState;
 import io.distillery.train.ProgressLog;
 import io.distillery.train.RoundEngine;
@@ -49,8 +52,21 @@ final class Training {
      *
      * @param network    the exported network: the best epoch's with early stopping, else the last epoch's
      * @param provenance the run's provenance with the epochs trained and the epoch kept
+     * @param history    the per-epoch history ({@code history.json}) saved beside it
      */
-    record Trained(MultiLayerNetwork network, Provenance provenance) {
+    record Trained(MultiLayerNetwork network, Provenance provenance, Map<String, Object> history) {
+    }
+
+    /**
+     * Saves a trained model atomically at {@code path}: {@code model.zip}, {@code metadata.json} and
+     * {@code history.json} appear together or not at all.
+     */
+    static void save(JobContext ctx, Trained trained, String path) {
+        try (AtomicOutput out = AtomicOutput.begin(ctx.files(), path, ctx.overwrite())) {
+            ModelArtifact.write(ctx.files(), trained.network(), out.path(), trained.provenance());
+            HistoryFile.write(ctx.files(), out.path(), trained.history());
+            out.commit();
+        }
     }
 
     /**
@@ -65,7 +81,9 @@ final class Training {
                 RoundStep.FIT, fresh, m -> heldOut.of(plan.export(m.getValue())), provenance, List.of());
         MultiLayerNetwork exported = plan.export(EarlyStopping.best(end, run));
         exported.setEpochCount(end.epoch());
-        return new Trained(exported, withEpochs(ctx, provenance, end, run));
+        Double best = end.metrics().get(EarlyStopping.bestEpochKey(run));
+        return new Trained(exported, withEpochs(ctx, provenance, end, run),
+                HistoryFile.document(run, end.history(run), best == null ? null : best.intValue()));
     }
 
     /**

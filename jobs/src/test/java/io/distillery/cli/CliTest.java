@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CliTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "train-teacher", "soft-targets", "distill", "evaluate", "summarize", "config"})
+    @ValueSource(strings = {"run", "train-teacher", "soft-targets", "distill", "evaluate", "sweep", "summarize",
+        "config"})
     void helpOnEverySubcommand(String command) {
         Cli.Result r = Cli.run(command, "--help");
         assertEquals(0, r.exit(), r::toString);
@@ -29,8 +30,8 @@ class CliTest {
     void topLevelHelpListsTheSubcommands() {
         Cli.Result r = Cli.run("--help");
         assertEquals(0, r.exit(), r::toString);
-        for (String c : new String[] {"run", "train-teacher", "soft-targets", "distill", "evaluate", "summarize",
-                "config"}) {
+        for (String c : new String[] {"run", "train-teacher", "soft-targets", "distill", "evaluate", "sweep",
+                "summarize", "config"}) {
             assertTrue(r.out().contains(c), r.out());
         }
     }

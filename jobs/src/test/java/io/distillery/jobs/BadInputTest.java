@@ -418,6 +418,29 @@ class BadInputTest {
     }
 
     @Test
+    void sweepWithoutAStore() {
+        Path runDir = base.resolve("run-sweep-no-store");
+        Cli.Result r = cli("sweep", runDir, List.of());
+        observe("sweep without a soft-target store", "sweep before train-teacher and soft-targets",
+                "names the store's path and soft-targets", r, Files.exists(runDir.resolve("sweep")), true);
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains(runDir.resolve("soft-targets").toString())
+                && r.error().contains("run soft-targets first"), r.error());
+        assertFalse(Files.exists(runDir.resolve("sweep")));
+    }
+
+    @Test
+    void sweepWidthNotPositive() {
+        Path runDir = base.resolve("run-sweep-width");
+        Cli.Result r = cli("sweep", runDir, List.of("sweep.widths=[1, 0]"));
+        observe("sweep width not positive", "sweep -P sweep.widths=[1, 0]",
+                "names distillery.sweep.widths and its value", r, Files.exists(runDir), true);
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains("distillery.sweep.widths") && r.error().contains("[1.0, 0.0]"), r.error());
+        assertFalse(Files.exists(runDir));
+    }
+
+    @Test
     void wrongTypeOverride() {
         Path runDir = base.resolve("run-wrong-type");
         Cli.Result r = cli("train-teacher", runDir, List.of("teacher.train.epochs=many"));

@@ -5,6 +5,7 @@ import io.distillery.provenance.Provenance;
 import io.distillery.provenance.ProvenanceJson;
 import io.distillery.store.ArtifactFiles;
 import io.distillery.testing.Cli;
+import io.distillery.testing.HeadlessChromium;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -47,6 +48,8 @@ class EndToEndRunTest {
 
     @TempDir
     static Path runDir;
+    @TempDir
+    static Path sweepDir;
     private static Map<String, String> afterFirstRun;
 
     private static List<String> overrides(String... more) {
@@ -83,6 +86,14 @@ class EndToEndRunTest {
         }
         for (String model : List.of("teacher", "student", "baseline")) {
             assertTrue(Files.size(dir(model).resolve("model.zip")) > 0, model);
+            // history.json: one entry per epoch trained, as metadata.json counts them.
+            Map<String, Object> history = ProvenanceJson.mapper().readValue(
+                    dir(model).resolve("history.json").toFile(), new TypeReference<>() {
+                    });
+            List<?> epochs = (List<?>) history.get("epochs");
+            String trained = ArtifactFiles.local().readProvenance(dir(model).toString()).fact("epochs-trained");
+            assertEquals(Integer.parseInt(trained), epochs.size(), model + " history " + history);
+            assertEquals(Integer.parseInt(trained), history.get("epochsTrained"), model);
         }
         assertEquals(List.of(), Cli.leftoverTemps(runDir));
         try (Stream<Path> s = Files.list(runDir)) {
@@ -116,6 +127,111 @@ class EndToEndRunTest {
 
         checkStore();
         afterFirstRun = Cli.snapshot(runDir);
+    }
+
+    /**
+     * The first run's report.html in a real headless Chromium: every chart loaded, one table row per model of
+     * metrics.json, the confusion matrix and the reliability bins present; the screenshot goes to
+     * {@code jobs/target/report-sample.png} (deploy/report/README.md says how it becomes the committed one).
+     */
+    @Test
+    @Order(3)
+    @SuppressWarnings("unchecked")
+    void theReportOpensInARealBrowser() throws Exception {
+        Path report = dir("evaluation").resolve("report.html");
+        assertTrue(Files.isRegularFile(report), "no report.html beside metrics.json");
+        Map<String, Object> metrics = ProvenanceJson.mapper().readValue(
+                dir("evaluation").resolve("metrics.json").toFile(), new TypeReference<>() {
+                });
+        Map<String, Map<String, Object>> models = (Map<String, Map<String, Object>>) metrics.get("models");
+        for (Map<String, Object> m : models.values()) {
+            assertEquals(10, ((List<?>) m.get("confusionMatrix")).size());
+            List<Map<String, Object>> bins = (List<Map<String, Object>>) m.get("reliability");
+            assertEquals(((Number) m.get("eceBins")).intValue(), bins.size());
+            assertEquals(((Number) m.get("count")).longValue(),
+                    bins.stream().mapToLong(b -> ((Number) b.get("count")).longValue()).sum());
+        }
+        String html = Files.readString(report);
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("src=\"file:"),
+                "the report refers to an external resource");
+        try (HeadlessChromium browser = HeadlessChromium.start(1280, 900)) {
+            browser.open(report);
+            List<List<Object>> images = (List<List<Object>>) browser.script(
+                    "return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth]);");
+            assertTrue(images.size() >= 4, "charts in the page: " + images);
+            for (List<Object> img : images) {
+                assertEquals(true, img.get(1), "image not loaded: " + img);
+                assertTrue(((Number) img.get(2)).intValue() > 0, "image without pixels: " + img);
+            }
+            List<String> rows = (List<String>) browser.script("return Array.from(document.querySelectorAll("
+                    + "'#comparison tbody tr')).map(r => r.cells[0].textContent);");
+            assertEquals(new ArrayList<>(models.keySet()), rows);
+            Number confusionRows = (Number) browser.script(
+                    "return document.querySelectorAll('#confusion tr').length;");
+            assertEquals(11, confusionRows.intValue(), "header and one row per class");
+            int height = ((Number) browser.script("return document.documentElement.scrollHeight;")).intValue();
+            browser.resize(1280, Math.min(height + 40, 8000));
+            Path shot = Cli.repo().resolve("jobs/target/report-sample.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, browser.screenshot());
+            System.out.println("report screenshot: " + shot);
+        }
+    }
+
+    /**
+     * {@code sweep} from the first run's store: a 2 x 2 grid of student sizes (2-epoch students) distilled and
+     * evaluated with the teacher, the report's Pareto plots loaded in Chromium; a second sweep skips every size.
+     * The sweep lives outside the run directory, which the next tests compare with its first state.
+     */
+    @Test
+    @Order(2)
+    @SuppressWarnings("unchecked")
+    void aSweepDistilsEverySizeFromTheStoreAndPlotsItsParetoFronts() throws Exception {
+        List<String> o = overrides("sweep.path=" + Cli.quoted(sweepDir), "sweep.widths=[0.5, 2]",
+                "sweep.depths=[1, 2]", "student.train.epochs=2");
+        Cli.Result r = Cli.run(Cli.args("sweep", Cli.offlineConf(), o));
+        assertEquals(0, r.exit(), r::toString);
+        List<String> points = List.of("w0.5-d1", "w0.5-d2", "w2-d1", "w2-d2");
+        Path evaluation = sweepDir.resolve("evaluation");
+        Map<String, Object> metrics = ProvenanceJson.mapper().readValue(evaluation.resolve("metrics.json").toFile(),
+                new TypeReference<>() {
+                });
+        assertEquals(points, metrics.get("sweep"));
+        Map<String, Map<String, Object>> models = (Map<String, Map<String, Object>>) metrics.get("models");
+        List<String> expected = new ArrayList<>(List.of("teacher"));
+        expected.addAll(points);
+        assertEquals(expected, new ArrayList<>(models.keySet()));
+        // 784 inputs, 10 classes: width 0.5 of the 32-unit student is 16 units; depth 2 adds a 16 x 16 layer.
+        assertEquals(784 * 16 + 16 + 16 * 10 + 10, ((Number) models.get("w0.5-d1").get("parameters")).longValue());
+        assertEquals(784 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10,
+                ((Number) models.get("w0.5-d2").get("parameters")).longValue());
+        for (String p : points) {
+            Provenance student = ArtifactFiles.local().readProvenance(sweepDir.resolve(p).toString());
+            assertEquals(Cli.sha256(dir("teacher").resolve("model.zip")), student.fact("teacher-hash"), p);
+            // Two epochs of a small student: well above chance (0.1), not yet near the 3-epoch student.
+            assertTrue(((Number) models.get(p).get("accuracy")).doubleValue() > 0.2, p + " " + models.get(p));
+        }
+        try (HeadlessChromium browser = HeadlessChromium.start(1280, 900)) {
+            browser.open(evaluation.resolve("report.html"));
+            List<List<Object>> images = (List<List<Object>>) browser.script(
+                    "return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth]);");
+            List<Object> alts = images.stream().map(i -> i.get(0)).toList();
+            assertTrue(alts.contains("accuracy against parameters") && alts.contains("accuracy against rows per "
+                    + "second"), "sweep plots: " + alts);
+            for (List<Object> img : images) {
+                assertTrue(Boolean.TRUE.equals(img.get(1)) && ((Number) img.get(2)).intValue() > 0, "not loaded: "
+                        + img);
+            }
+            Number rows = (Number) browser.script("return document.querySelectorAll('#sweep tr').length;");
+            assertEquals(points.size() + 1, rows.intValue(), "header and one row per size");
+            int height = ((Number) browser.script("return document.documentElement.scrollHeight;")).intValue();
+            browser.resize(1280, Math.min(height + 40, 8000));
+            Files.write(Cli.repo().resolve("jobs/target/report-sweep.png"), browser.screenshot());
+        }
+        Map<String, String> done = Cli.snapshot(sweepDir);
+        Cli.Result again = Cli.run(Cli.args("sweep", Cli.offlineConf(), o));
+        assertEquals(0, again.exit(), again::toString);
+        assertEquals(done, Cli.snapshot(sweepDir), "an up-to-date sweep redid a size");
     }
 
     /** Schema, widths and one row per input id, read with a session of our own (the CLI's is stopped). */
@@ -157,7 +273,7 @@ class EndToEndRunTest {
     }
 
     @Test
-    @Order(2)
+    @Order(4)
     void secondRunSkipsEveryStage() {
         Cli.Result r = run(overrides());
         assertEquals(0, r.exit(), r::toString);
@@ -167,7 +283,7 @@ class EndToEndRunTest {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void changedTemperatureIsRefusedThenRedoneWithOverwrite() {
         Cli.Result refused = run(overrides("distill.temperature=2"));
         assertEquals(2, refused.exit(), refused::toString);

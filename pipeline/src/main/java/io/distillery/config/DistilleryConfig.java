@@ -1,6 +1,9 @@
 package io.distillery.config;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
@@ -23,6 +26,7 @@ import com.typesafe.config.ConfigValueFactory;
  * @param multiTeacher multi-teacher offline distillation
  * @param selfDistill  self-distillation with exits
  * @param evaluate     the evaluation stage
+ * @param sweep        the student-size sweep
  * @param schemes      what {@code run} trains: {@code offline} (teacher, store, student, baseline) and/or
  *                     {@code codistill}
  * @param raw          the resolved HOCON subtree, recorded in provenance
@@ -30,7 +34,7 @@ import com.typesafe.config.ConfigValueFactory;
 public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec teacher, SoftTargetSpec softTargets,
                                RoleSpec student, RoleSpec baseline, DistillSpec distill, CodistillSpec codistill,
                                MultiTeacherSpec multiTeacher, SelfDistillSpec selfDistill,
-                               EvaluateSpec evaluate, List<String> schemes, Config raw) {
+                               EvaluateSpec evaluate, SweepSpec sweep, List<String> schemes, Config raw) {
 
     /** The scheme names {@code schemes} may list. */
     public static final List<String> SCHEMES = List.of("offline", "codistill", "multi-teacher", "self-distill");
@@ -50,7 +54,8 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
                 MultiTeacherSpec.from(c.getConfig("multi-teacher"), c.getConfig("teacher.model"),
                         c.getConfig("teacher.train"), problems),
                 SelfDistillSpec.from(c.getConfig("self-distill"), problems),
-                EvaluateSpec.from(c.getConfig("evaluate"), problems), List.copyOf(c.getStringList("schemes")), c);
+                EvaluateSpec.from(c.getConfig("evaluate"), problems),
+                SweepSpec.from(c.getConfig("sweep"), problems), List.copyOf(c.getStringList("schemes")), c);
         problems.check(!cfg.schemes.isEmpty() && SCHEMES.containsAll(cfg.schemes), "Key distillery.schemes is "
                 + cfg.schemes + "; list one or more of " + SCHEMES + ".");
         problems.check(!cfg.teacher.model().layers().isEmpty(),
@@ -93,6 +98,37 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
         return from(derived.atKey("distillery"));
     }
 
+    /**
+     * This run as sweep point {@code p} sees it: its layers as {@code student.model.layers} (not derived from the
+     * teacher any more: the point's layers already are) and its artifact as {@code student.path}; everything else
+     * unchanged, so {@code distill} trains it exactly as it trains the student.
+     */
+    public DistilleryConfig forSweepPoint(SweepSpec.Point p) {
+        List<Map<String, Object>> layers = new ArrayList<>();
+        for (LayerSpec l : p.layers()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", l.type());
+            m.put("name", l.name());
+            if (!l.type().equals("pool")) {
+                m.put("units", l.units());
+            }
+            m.put("kernel", l.kernel());
+            m.put("stride", l.stride());
+            m.put("activation", l.activation());
+            m.put("dropout", l.dropout());
+            layers.add(m);
+        }
+        Config derived = raw.withoutPath("student.model.derive-from-teacher")
+                .withValue("student.model.layers", ConfigValueFactory.fromIterable(layers))
+                .withValue("student.path", ConfigValueFactory.fromAnyRef(sweep.pointPath(p)));
+        return from(derived.atKey("distillery"));
+    }
+
+    /** This run with the evaluation written to {@code path} (the sweep's own evaluation). */
+    public DistilleryConfig withEvaluationPath(String path) {
+        return from(raw.withValue("evaluate.path", ConfigValueFactory.fromAnyRef(path)).atKey("distillery"));
+    }
+
     /** Artifact path of the baseline. */
     public String baselinePath() {
         return baseline.path();
@@ -104,7 +140,7 @@ public record DistilleryConfig(long seed, String runDir, DataSpec data, RoleSpec
      */
     public DistilleryConfig withData(DataSpec resolved) {
         return new DistilleryConfig(seed, runDir, resolved, teacher, softTargets, student, baseline, distill,
-                codistill, multiTeacher, selfDistill, evaluate, schemes, raw);
+                codistill, multiTeacher, selfDistill, evaluate, sweep, schemes, raw);
     }
 
     /** The student architecture, derived from the teacher's when the config asks for that. */

@@ -56,6 +56,8 @@ public final class ClassificationMetrics implements Serializable {
     private final long[] binCount;
     private final long[] binCorrect;
     private final double[] binConfidenceSum;
+    /** Row-major C x C counts: [true class][predicted class]. */
+    private final long[] confusion;
 
     /**
      * @param numClasses number of classes C, &gt;= 1; every probability vector must have this length
@@ -75,6 +77,7 @@ public final class ClassificationMetrics implements Serializable {
         this.binCount = new long[eceBins];
         this.binCorrect = new long[eceBins];
         this.binConfidenceSum = new double[eceBins];
+        this.confusion = new long[numClasses * numClasses];
     }
 
     /**
@@ -99,6 +102,7 @@ public final class ClassificationMetrics implements Serializable {
         boolean hit = predicted == label;
         count++;
         classCount[label]++;
+        confusion[label * numClasses + predicted]++;
         if (hit) {
             correct++;
             classCorrect[label]++;
@@ -148,6 +152,9 @@ public final class ClassificationMetrics implements Serializable {
             binCount[b] += other.binCount[b];
             binCorrect[b] += other.binCorrect[b];
             binConfidenceSum[b] += other.binConfidenceSum[b];
+        }
+        for (int i = 0; i < confusion.length; i++) {
+            confusion[i] += other.confusion[i];
         }
         return this;
     }
@@ -216,10 +223,40 @@ public final class ClassificationMetrics implements Serializable {
         return ece / count;
     }
 
+    /** @return the confusion matrix: {@code [t][p]} rows of true class t predicted as p (a new array) */
+    public long[][] confusionMatrix() {
+        long[][] m = new long[numClasses][numClasses];
+        for (int t = 0; t < numClasses; t++) {
+            System.arraycopy(confusion, t * numClasses, m[t], 0, numClasses);
+        }
+        return m;
+    }
+
+    /**
+     * The reliability diagram behind the ECE: per confidence bin, its bounds, its row count, the mean confidence
+     * and the accuracy of its rows (null for an empty bin).
+     *
+     * @return one map per bin, lowest confidence first
+     */
+    public List<LinkedHashMap<String, Object>> reliability() {
+        List<LinkedHashMap<String, Object>> bins = new ArrayList<>(eceBins);
+        for (int b = 0; b < eceBins; b++) {
+            LinkedHashMap<String, Object> bin = new LinkedHashMap<>();
+            bin.put("lower", (double) b / eceBins);
+            bin.put("upper", (double) (b + 1) / eceBins);
+            bin.put("count", binCount[b]);
+            bin.put("confidence", jsonNumber(binCount[b] == 0 ? Double.NaN : binConfidenceSum[b] / binCount[b]));
+            bin.put("accuracy", jsonNumber(ratio(binCorrect[b], binCount[b])));
+            bins.add(bin);
+        }
+        return bins;
+    }
+
     /**
      * All results as an ordered map for JSON reports: {@code count, accuracy, perClassAccuracy (list),
      * negativeLogLikelihood, expectedCalibrationError, eceBins, teacherCount, agreementWithTeacher,
-     * meanKlTeacherStudent}. NaN values become {@code null}, because JSON has no NaN.
+     * meanKlTeacherStudent, reliability (list of bins, see {@link #reliability}), confusionMatrix (list of rows,
+     * true class by predicted class)}. NaN values become {@code null}, because JSON has no NaN.
      *
      * @return a new mutable map
      */
@@ -238,6 +275,12 @@ public final class ClassificationMetrics implements Serializable {
         m.put("teacherCount", teacherCount);
         m.put("agreementWithTeacher", jsonNumber(agreementWithTeacher()));
         m.put("meanKlTeacherStudent", jsonNumber(meanKlTeacherStudent()));
+        m.put("reliability", reliability());
+        List<List<Long>> rows = new ArrayList<>(numClasses);
+        for (long[] row : confusionMatrix()) {
+            rows.add(java.util.Arrays.stream(row).boxed().toList());
+        }
+        m.put("confusionMatrix", rows);
         return m;
     }
 

@@ -121,10 +121,12 @@ public final class DistributedEvaluation {
             result.metrics(name, numClasses, eceBins);
         }
         List<Row> batch = new ArrayList<>(batchSize);
+        boolean warm = false;
         while (rows.hasNext()) {
             batch.add(rows.next());
             if (batch.size() == batchSize || !rows.hasNext()) {
-                evaluateBatch(batch, nets, scalings, columnOf, teacher, result, numClasses, widths, eceBins);
+                evaluateBatch(batch, nets, scalings, columnOf, teacher, result, numClasses, widths, eceBins, warm);
+                warm = true;
                 batch.clear();
             }
         }
@@ -134,7 +136,7 @@ public final class DistributedEvaluation {
     private static void evaluateBatch(List<Row> batch, Map<String, MultiLayerNetwork> nets,
                                       Map<String, FeatureScaling> scalings, Map<String, String> columnOf,
                                       String teacher, EvaluationResult result, int numClasses,
-                                      Map<String, Integer> widths, int eceBins) {
+                                      Map<String, Integer> widths, int eceBins, boolean warm) {
         int n = batch.size();
         int[] labels = new int[n];
         for (int r = 0; r < n; r++) {
@@ -167,6 +169,12 @@ public final class DistributedEvaluation {
                 scaling.applyInPlace(copy, width);
                 return Nd4j.create(copy, new long[]{n, width}, 'c');
             });
+            if (!warm) {
+                // One untimed pass per model first: a model's first forward pass in a JVM allocates its
+                // workspaces and warms the JIT, which with a test set of one batch per partition would be all
+                // that is timed, and would favour whichever model ran later.
+                e.getValue().output(features, false);
+            }
             long t0 = System.nanoTime();
             INDArray out = e.getValue().output(features, false);
             result.addForwardNanos(e.getKey(), System.nanoTime() - t0);

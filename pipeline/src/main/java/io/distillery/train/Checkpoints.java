@@ -22,7 +22,7 @@ import java.util.Optional;
 /**
  * Checkpoints of a training run in {@code <dir>/round-NNNNNNNNNN/}: the whole {@link TrainingState} (every
  * trainable model's parameters, updater state and iteration count, every frozen and kept snapshot, the round,
- * epoch and exchange counters, the latest metrics) in {@code state.bin}, a plain versioned binary format, plus
+ * epoch and exchange counters, the latest metrics, the per-epoch history) in {@code state.bin}, a plain versioned binary format, plus
  * provenance whose {@code epoch} and {@code round} facts say where a resumed run continues. The counters are also
  * the RNG position: every shuffle is derived from (seed, epoch, partition). Each checkpoint is committed
  * atomically; the last {@link #KEEP} are kept.
@@ -31,8 +31,10 @@ public final class Checkpoints {
     static final int KEEP = 2;
     private static final String STATE_PREFIX = "round-";
     private static final String STATE_FILE = "state.bin";
-    /** "DST2": the state format with kept states. */
-    private static final int STATE_MAGIC = 0x44535432;
+    /** "DST2": the state format with kept states; still read (its history is empty). */
+    private static final int STATE_MAGIC_KEPT = 0x44535432;
+    /** "DST3": DST2 plus the per-epoch history of every model. */
+    private static final int STATE_MAGIC = 0x44535433;
 
     private final ArtifactFiles files;
     private final String dir;
@@ -104,6 +106,17 @@ public final class Checkpoints {
         }
         writeSnapshots(s.frozen(), out);
         writeSnapshots(s.kept(), out);
+        out.writeInt(s.history().size());
+        for (Map.Entry<String, List<EpochRecord>> h : s.history().entrySet()) {
+            out.writeUTF(h.getKey());
+            out.writeInt(h.getValue().size());
+            for (EpochRecord e : h.getValue()) {
+                out.writeInt(e.epoch());
+                out.writeDouble(e.loss());
+                out.writeDouble(e.heldOutAccuracy());
+                out.writeDouble(e.seconds());
+            }
+        }
     }
 
     private static void writeSnapshots(Map<String, TrainingState.Snapshot> snapshots, DataOutputStream out)
@@ -127,7 +140,8 @@ public final class Checkpoints {
     }
 
     private static TrainingState readState(DataInputStream in) throws IOException {
-        if (in.readInt() != STATE_MAGIC) {
+        int magic = in.readInt();
+        if (magic != STATE_MAGIC && magic != STATE_MAGIC_KEPT) {
             throw new IOException("not a Distillery training state");
         }
         long round = in.readLong();
@@ -147,6 +161,15 @@ public final class Checkpoints {
         TrainingState state = new TrainingState(trainable, frozen, round, epoch, roundInEpoch, exchanges);
         metrics.forEach(state::putMetric);
         kept.forEach(state::keep);
+        if (magic == STATE_MAGIC) {
+            for (int i = in.readInt(); i > 0; i--) {
+                String model = in.readUTF();
+                for (int n = in.readInt(); n > 0; n--) {
+                    state.record(model, new EpochRecord(in.readInt(), in.readDouble(), in.readDouble(),
+                            in.readDouble()));
+                }
+            }
+        }
         return state;
     }
 

@@ -8,7 +8,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * After each epoch, measures every trainable model's held-out accuracy, records it in the state's metrics
- * ({@code <model>.held-out-accuracy}) and logs one line per model with the epoch's mean minibatch loss and the
+ * ({@code <model>.held-out-accuracy}), appends the epoch to the model's history ({@link EpochRecord}, kept in the
+ * state so checkpoints carry it) and logs one line per model with the epoch's mean minibatch loss and the
  * epoch's wall time.
  */
 public final class ProgressLog implements RoundListener {
@@ -41,9 +42,11 @@ public final class ProgressLog implements RoundListener {
         for (Map.Entry<String, ModelState> m : state.trainable().entrySet()) {
             double accuracy = heldOut.applyAsDouble(m);
             state.putMetric(accuracyKey(m.getKey()), accuracy);
+            double loss = meanLoss.getOrDefault(m.getKey(), Double.NaN);
+            state.record(m.getKey(), new EpochRecord(state.epoch(), loss, accuracy, seconds));
             String who = state.trainable().size() == 1 ? run : run + "/" + m.getKey();
             LOG.info(String.format("%s: epoch %d/%d loss %.4f held-out accuracy %.4f (%.1f s)", who, state.epoch(),
-                    epochs, meanLoss.getOrDefault(m.getKey(), Double.NaN), accuracy, seconds));
+                    epochs, loss, accuracy, seconds));
         }
         epochStart = System.nanoTime();
     }

@@ -1,16 +1,18 @@
 package io.distillery.train;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What a training run is at a round boundary, and all that a checkpoint holds: the models being trained (one for
  * offline distillation, K for co-distillation), each averaged over its own workers every round; the frozen
  * snapshots (stale peers, a fixed teacher), broadcast to the workers but never averaged; and the counters that fix
- * the position in the schedule; states kept on the driver only (early stopping's best epochs) and the latest
- * metrics. Every shuffle is derived from (seed, epoch, partition) and every minibatch from
+ * the position in the schedule; states kept on the driver only (early stopping's best epochs), the latest
+ * metrics and the per-epoch history of every model. Every shuffle is derived from (seed, epoch, partition) and every minibatch from
  * the round within the epoch, so these counters are also the RNG position: a resumed run continues exactly.
  *
  * <p>Mutable, and owned by the driver's round loop; the workers only ever see copies of its model states.
@@ -22,6 +24,7 @@ public final class TrainingState implements Serializable {
     private final LinkedHashMap<String, Snapshot> frozen;
     private final LinkedHashMap<String, Snapshot> kept = new LinkedHashMap<>();
     private final LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
+    private final LinkedHashMap<String, ArrayList<EpochRecord>> history = new LinkedHashMap<>();
     private long round;
     private int epoch;
     private int roundInEpoch;
@@ -105,6 +108,27 @@ public final class TrainingState implements Serializable {
     /** Records a metric under {@code key}, replacing the previous value. */
     public void putMetric(String key, double value) {
         metrics.put(key, value);
+    }
+
+    /**
+     * Every epoch trained so far, per model, oldest first, including those trained before a resume (the history
+     * is checkpointed with the state); unmodifiable.
+     */
+    public Map<String, List<EpochRecord>> history() {
+        Map<String, List<EpochRecord>> out = new LinkedHashMap<>();
+        history.forEach((name, epochs) -> out.put(name, Collections.unmodifiableList(epochs)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** The epochs of {@code model} trained so far, oldest first (empty when none was recorded). */
+    public List<EpochRecord> history(String model) {
+        List<EpochRecord> epochs = history.get(model);
+        return epochs == null ? List.of() : Collections.unmodifiableList(epochs);
+    }
+
+    /** Appends one epoch to {@code model}'s history. */
+    public void record(String model, EpochRecord epoch) {
+        history.computeIfAbsent(model, k -> new ArrayList<>()).add(epoch);
     }
 
     /** Replaces the state of trainable model {@code name} (after a round's average). */

@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -174,7 +176,7 @@ class ClassificationMetricsTest {
         Map<String, Object> map = m.toMap();
         assertEquals(Arrays.asList("count", "accuracy", "perClassAccuracy", "negativeLogLikelihood",
                 "expectedCalibrationError", "eceBins", "teacherCount", "agreementWithTeacher",
-                "meanKlTeacherStudent"), Arrays.asList(map.keySet().toArray()));
+                "meanKlTeacherStudent", "reliability", "confusionMatrix"), Arrays.asList(map.keySet().toArray()));
         assertEquals(1L, map.get("count"));
         assertEquals(Arrays.asList(1.0, null, null), map.get("perClassAccuracy"));
         assertNull(map.get("agreementWithTeacher"));
@@ -184,6 +186,35 @@ class ClassificationMetricsTest {
         // One correct row at confidence .7: ECE = |1 - .7| = .3, and it survives the JSON round trip.
         assertEquals(0.3, (Double) new ObjectMapper().readValue(json, Map.class).get("expectedCalibrationError"),
                 1e-15);
+    }
+
+    @Test
+    void confusionMatrixAndReliabilityBinsCountEveryRowAndMerge() {
+        ClassificationMetrics a = new ClassificationMetrics(3, 5)
+                .add(new double[] {.7, .2, .1}, 0, null)     // correct, bin (.6, .8]
+                .add(new double[] {.1, .85, .05}, 0, null);  // 0 predicted as 1, bin (.8, 1]
+        ClassificationMetrics b = new ClassificationMetrics(3, 5)
+                .add(new double[] {.2, .3, .5}, 2, null)     // correct, bin (.4, .6]
+                .add(new double[] {.1, .1, .8}, 2, null);    // correct, bin (.6, .8]
+        a.merge(b);
+        assertArrayEquals(new long[][] {{1, 1, 0}, {0, 0, 0}, {0, 0, 2}}, a.confusionMatrix());
+        List<LinkedHashMap<String, Object>> bins = a.reliability();
+        assertEquals(5, bins.size());
+        assertEquals(List.of(0L, 0L, 1L, 2L, 1L), bins.stream().map(x -> x.get("count")).toList());
+        assertEquals(0.75, (Double) bins.get(3).get("confidence"), 1e-12);
+        assertEquals(1.0, (Double) bins.get(3).get("accuracy"), 1e-12);
+        assertEquals(0.0, (Double) bins.get(4).get("accuracy"), 1e-12);
+        assertNull(bins.get(0).get("accuracy"));
+        assertEquals(0.6, (Double) bins.get(3).get("lower"), 1e-12);
+        // The ECE is the count-weighted gap of these bins.
+        double ece = 0;
+        for (LinkedHashMap<String, Object> bin : bins) {
+            long n = (Long) bin.get("count");
+            if (n > 0) {
+                ece += n * Math.abs((Double) bin.get("accuracy") - (Double) bin.get("confidence")) / 4;
+            }
+        }
+        assertEquals(a.expectedCalibrationError(), ece, 1e-12);
     }
 
     @Test

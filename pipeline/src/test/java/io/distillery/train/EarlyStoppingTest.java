@@ -99,6 +99,42 @@ class EarlyStoppingTest {
     }
 
     @Test
+    void aResumeKeepsTheHistoryOfTheEpochsBeforeIt(@TempDir Path dir) {
+        Checkpoints ckpt = new Checkpoints(ArtifactFiles.local(), dir.toString());
+        try {
+            train(null, List.of(0.50, 0.80).iterator(), ckpt, new ArrayList<>());
+        } catch (java.util.NoSuchElementException expected) {
+            // the curve ran out after epoch 2, as a killed driver would stop
+        }
+        TrainingState saved = ckpt.latest().orElseThrow();
+        assertEquals(List.of(1, 2), saved.history("m").stream().map(EpochRecord::epoch).toList());
+        TrainingState resumed = train(saved, List.of(0.70, 0.75, 0.80).iterator(), ckpt, new ArrayList<>());
+        List<EpochRecord> history = resumed.history("m");
+        assertEquals(List.of(1, 2, 3, 4, 5), history.stream().map(EpochRecord::epoch).toList());
+        assertEquals(List.of(0.50, 0.80, 0.70, 0.75, 0.80),
+                history.stream().map(EpochRecord::heldOutAccuracy).toList());
+        for (EpochRecord e : history) {
+            assertTrue(Double.isFinite(e.loss()) && e.loss() > 0, "loss of " + e);
+            assertTrue(e.seconds() >= 0, "seconds of " + e);
+        }
+        // history.json: the same epochs, the kept epoch (2) and nulls for nothing measured.
+        Map<String, Object> doc = HistoryFile.document("m", history, 2);
+        assertEquals(5, doc.get("epochsTrained"));
+        assertEquals(2, doc.get("bestEpoch"));
+        HistoryFile.write(ArtifactFiles.local(), dir.toString(), doc);
+        Map<String, Object> back = HistoryFile.read(ArtifactFiles.local(), dir.toString());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> epochs = (List<Map<String, Object>>) back.get("epochs");
+        assertEquals(0.75, ((Number) epochs.get(3).get("heldOutAccuracy")).doubleValue(), 0);
+        assertEquals(history.get(0).loss(), ((Number) epochs.get(0).get("loss")).doubleValue(), 0);
+        Map<String, Object> unmeasured = HistoryFile.document("m", List.of(new EpochRecord(1, 0.5, Double.NaN, 1)),
+                null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = ((List<Map<String, Object>>) unmeasured.get("epochs")).get(0);
+        assertEquals(null, first.get("heldOutAccuracy"));
+    }
+
+    @Test
     void theSplitHoldsOutAStableFraction() {
         int held = 0;
         for (long id = 0; id < 100_000; id++) {
