@@ -102,6 +102,12 @@ public final class OnnxModel implements AutoCloseable {
         return new ArrayList<>(outputs.keySet());
     }
 
+    /** An output's declared dimensions after the batch (-1 where symbolic). */
+    public long[] declaredDims(String output) {
+        long[] shape = outputs.get(output);
+        return Arrays.copyOfRange(shape, 1, shape.length);
+    }
+
     /** Width per row of an output as declared, or -1 when symbolic. */
     public long declaredWidth(String output) {
         long[] shape = outputs.get(output);
