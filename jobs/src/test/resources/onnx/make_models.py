@@ -12,6 +12,7 @@ Models (input "features" [batch, width], float32):
                   mlp-expected.json holds 6 input rows and the three outputs for them.
   sample-10.onnx  784 -> 8 (relu, "hidden") -> 10 ("logits"): fits the Fashion-MNIST sample (784 features, 10 classes).
   sample-4.onnx   784 -> 8 (relu, "hidden") -> 4 ("logits"): the sample's width but 4 classes instead of 10.
+  narrow-10.onnx  4 -> 5 (relu, "hidden") -> 10 ("logits"): the sample's classes but 4 features instead of 784.
 """
 import json
 import os
@@ -70,6 +71,7 @@ def main():
         f.write("\n")
     mlp("sample-10", 784, 8, 10, rng)
     mlp("sample-4", 784, 8, 4, rng)
+    mlp("narrow-10", 4, 5, 10, rng)
 
 
 if __name__ == "__main__":

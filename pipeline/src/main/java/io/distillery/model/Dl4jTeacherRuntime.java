@@ -13,7 +13,8 @@ public final class Dl4jTeacherRuntime implements TeacherRuntime {
     private final LogitsAndTaps teacher;
     private final int inputWidth;
 
-    Dl4jTeacherRuntime(LogitsAndTaps teacher, int inputWidth) {
+    /** Runs {@code teacher} on rows of {@code inputWidth} features. */
+    public Dl4jTeacherRuntime(LogitsAndTaps teacher, int inputWidth) {
         this.teacher = teacher;
         this.inputWidth = inputWidth;
     }
