@@ -6,6 +6,7 @@ import io.distillery.onnx.OnnxExporter;
 import io.distillery.store.ArtifactFiles;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -71,7 +72,9 @@ public final class ExportOnnxJob {
     static void write(ArtifactFiles files, byte[] model, String output) {
         Path target = new Path(output);
         Path temp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        FileSystem fs = files.fs(output);
+        FileSystem checked = files.fs(output);
+        // The local file system would leave a .crc file beside the model: write through its raw file system.
+        FileSystem fs = checked instanceof LocalFileSystem local ? local.getRawFileSystem() : checked;
         try {
             try (FSDataOutputStream out = fs.create(temp, false)) {
                 out.write(model);

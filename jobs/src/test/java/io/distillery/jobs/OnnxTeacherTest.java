@@ -130,6 +130,21 @@ class OnnxTeacherTest {
         Provenance student = files.readProvenance(runDir.resolve("student").toString());
         assertEquals(Cli.sha256(teacherOnnx), student.fact(SoftTargetsJob.TEACHER_HASH));
 
+        // `run` with the ONNX teacher: no train-teacher stage, the store and student up to date, the baseline
+        // trained, and evaluate covers the DL4J models only.
+        Map<String, String> storeBefore = Cli.snapshot(runDir.resolve("store-onnx"));
+        Map<String, String> studentBefore = Cli.snapshot(runDir.resolve("student"));
+        Cli.Result run = cli("run", "teacher.path=" + Cli.quoted(teacherOnnx),
+                "soft-targets.path=" + Cli.quoted(runDir.resolve("store-onnx")));
+        assertEquals(0, run.exit(), run::toString);
+        Map<String, Object> metrics = ProvenanceJson.mapper().readValue(
+                runDir.resolve("evaluation").resolve("metrics.json").toFile(), new TypeReference<>() {
+                });
+        assertEquals(List.of("student", "baseline"), new ArrayList<>(((Map<?, ?>) metrics.get("models")).keySet()));
+        assertEquals(storeBefore, Cli.snapshot(runDir.resolve("store-onnx")), "the up-to-date store was redone");
+        assertEquals(studentBefore, Cli.snapshot(runDir.resolve("student")), "the up-to-date student was redone");
+        assertTrue(files.isCommitted(runDir.resolve("baseline").toString()));
+
         MultiLayerNetwork net = ModelArtifact.load(files, runDir.resolve("student").toString());
         Path studentOnnx = runDir.resolve("student.onnx");
         Cli.Result studentExport = Cli.run("export-onnx", "--model", runDir.resolve("student").toString(),
