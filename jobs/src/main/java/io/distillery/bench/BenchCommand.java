@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 
 /** {@code distill bench}: throughput of our Spark paths against plain single-process DL4J loops; see {@link Bench}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        subcommands = {StoreBenchCommand.class, CodistillBenchCommand.class},
+        subcommands = {StoreBenchCommand.class, CodistillBenchCommand.class, TeacherRuntimeBenchCommand.class},
         description = "Measure soft-target and student-training throughput of our Spark paths against plain "
                 + "single-process DL4J loops (and DL4J's ParameterAveragingTrainingMaster) on the same rows and "
                 + "batch size; print medians of alternating runs, the runs, and the ratios. 'bench store' measures "

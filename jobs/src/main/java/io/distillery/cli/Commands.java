@@ -213,6 +213,39 @@ final class Commands {
         }
     }
 
+    @Command(name = "export-onnx", mixinStandardHelpOptions = true,
+            description = "Export a trained model (teacher, student, or one exit of a self-distillation student) to "
+                    + "an ONNX model: outputs logits, probabilities and any --taps, for serving or as an ONNX "
+                    + "teacher (distillery.teacher.path = FILE.onnx).")
+    static final class ExportOnnx implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "Model artifact directory (model.zip + metadata.json).")
+        String model;
+
+        @Option(names = "--output", required = true, paramLabel = "FILE.onnx", description = "The ONNX file.")
+        String output;
+
+        @Option(names = "--exit", paramLabel = "NAME",
+                description = "For a self-distillation student: the exit to export (e.g. output, exit-hidden1).")
+        String exit;
+
+        @Option(names = "--taps", split = ",", paramLabel = "LAYER",
+                description = "Layers whose activations become extra outputs of the same name.")
+        java.util.List<String> taps = new java.util.ArrayList<>();
+
+        @Option(names = "--overwrite", description = "Replace an existing output file.")
+        boolean overwrite;
+
+        @Override
+        public Integer call() {
+            io.distillery.store.ArtifactFiles files = new io.distillery.store.ArtifactFiles(
+                    new org.apache.hadoop.conf.Configuration());
+            String dir = io.distillery.jobs.ExportOnnxJob.run(files, model, exit, output, taps, overwrite);
+            System.out.println("exported " + dir + " to " + output);
+            return 0;
+        }
+    }
+
     @Command(name = "config", mixinStandardHelpOptions = true,
             description = "Print the resolved, validated config (defaults, file, environment and -P overrides).")
     static final class PrintConfig implements Callable<Integer> {

@@ -261,9 +261,10 @@ public final class DistillJob {
         int inputWidth = Integer.parseInt(teacherWidth != null ? teacherWidth : store.fact("input-width"));
         String listed = store.fact("taps");
         List<String> taps = listed == null || listed.isBlank() ? List.of() : List.of(listed.split(","));
-        MultiLayerNetwork teacher = ModelArtifact.load(ctx.files(), cfg.teacher().path());
-        Map<String, int[]> all = TrainingGraph.layerShapes(teacher.getLayerWiseConfigurations(), inputWidth,
-                cfg.data().inputShape());
+        Map<String, int[]> all = TeacherArtifact.isOnnx(cfg.teacher().path())
+                ? OnnxTeacher.outputShapes(ctx, cfg.teacher().path())
+                : TrainingGraph.layerShapes(ModelArtifact.load(ctx.files(), cfg.teacher().path())
+                .getLayerWiseConfigurations(), inputWidth, cfg.data().inputShape());
         Map<String, int[]> shapes = new LinkedHashMap<>();
         for (String tap : taps) {
             shapes.put(tap, all.get(tap));
@@ -334,12 +335,12 @@ public final class DistillJob {
         Provenance store = ctx.files().readProvenance(storePath);
         ConfigProblems problems = new ConfigProblems();
         String teacherPath = cfg.teacher().path();
-        if (!ctx.files().exists(teacherPath + "/" + ModelArtifact.MODEL_FILE)) {
+        if (!TeacherArtifact.exists(ctx.files(), teacherPath)) {
             problems.add("Teacher " + teacherPath + " (distillery.teacher.path) does not exist, so the store's "
                     + "teacher cannot be verified.");
         } else {
             checkSameScaling(ctx, store, storePath, teacherPath);
-            String teacherHash = ModelArtifact.hash(ctx.files(), teacherPath);
+            String teacherHash = TeacherArtifact.hash(ctx.files(), teacherPath);
             problems.check(teacherHash.equals(store.fact(SoftTargetsJob.TEACHER_HASH)),
                     "Soft-target store " + storePath + " was made by teacher " + store.fact(SoftTargetsJob.TEACHER_HASH)
                             + ", not by the configured teacher " + teacherPath + " (" + teacherHash + ").");
@@ -366,7 +367,7 @@ public final class DistillJob {
      */
     private static void checkSameScaling(JobContext ctx, Provenance store, String storePath, String teacherPath) {
         FeatureScaling stored = FeatureScaling.fromFacts(store, storePath);
-        FeatureScaling teacher = FeatureScaling.fromFacts(ctx.files().readProvenance(teacherPath), teacherPath);
+        FeatureScaling teacher = TeacherArtifact.scaling(ctx.files(), teacherPath);
         if (!stored.sameAs(teacher)) {
             throw new DistilleryException("Soft-target store " + storePath + " holds features scaled with "
                     + stored.describe() + " but the configured teacher " + teacherPath + " was trained with "

@@ -51,7 +51,10 @@ public final class EvaluateJob {
      */
     public static Map<String, String> modelPaths(DistilleryConfig cfg) {
         Map<String, String> paths = new LinkedHashMap<>();
-        paths.put("teacher", cfg.teacher().path());
+        if (!TeacherArtifact.isOnnx(cfg.teacher().path())) {
+            // evaluate runs DL4J models; an ONNX teacher is not one (its store's students are evaluated).
+            paths.put("teacher", cfg.teacher().path());
+        }
         for (Scheme scheme : Scheme.configured(cfg)) {
             paths.putAll(scheme.models(cfg));
         }

@@ -32,10 +32,13 @@ public final class PipelineRun {
             scheme.preflight(cfg); // a bad distill.loss fails now, not after the teacher has trained
         }
         if (schemes.stream().anyMatch(s -> s.needsTeacher(cfg))) {
-            stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
-                    () -> TrainTeacherJob.run(ctx));
+            if (!TeacherArtifact.isOnnx(cfg.teacher().path())) {
+                // An ONNX teacher is given, not trained.
+                stage(ctx, "train-teacher", cfg.teacher().path(), () -> TrainTeacherJob.fingerprint(ctx),
+                        () -> TrainTeacherJob.run(ctx));
+            }
             stage(ctx, "soft-targets", cfg.softTargets().path(),
-                    () -> SoftTargetsJob.fingerprint(ctx, ModelArtifact.hash(ctx.files(), cfg.teacher().path())),
+                    () -> SoftTargetsJob.fingerprint(ctx, TeacherArtifact.hash(ctx.files(), cfg.teacher().path())),
                     () -> SoftTargetsJob.run(ctx));
         }
         for (Scheme scheme : schemes) {

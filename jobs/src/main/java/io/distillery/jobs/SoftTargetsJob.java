@@ -3,9 +3,8 @@ package io.distillery.jobs;
 import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistilleryConfig;
 import io.distillery.data.InputPreparation;
-import io.distillery.model.LogitsAndTaps;
-import io.distillery.model.ModelArtifact;
 import io.distillery.model.TeacherInference;
+import io.distillery.model.TeacherRuntime;
 import io.distillery.provenance.Provenance;
 import io.distillery.store.AtomicOutput;
 import io.distillery.store.PartitionDirs;
@@ -16,7 +15,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,15 +23,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code soft-targets}: runs the teacher over the training set on the executors and writes the soft-target store
- * (README, "The soft-target store"): raw logits, tapped layers, the student's inputs carried through (in
- * cross-modal distillation the student's own view, never the teacher's features), the input's
- * partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what
+ * {@code soft-targets}: runs the teacher (a DL4J artifact or an ONNX model; on DL4J or ONNX Runtime) over the
+ * training set on the executors and writes the soft-target store (README, "The soft-target store"): raw logits,
+ * tapped layers, the student's inputs carried through (in cross-modal distillation the student's own view, never the
+ * teacher's features), the input's partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what
  * was kept ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16, and the taps' precision).
  */
 public final class SoftTargetsJob {
     static final String STAGE = "soft-targets";
-    /** Provenance fact: SHA-256 of the teacher's model zip. */
+    /** Provenance fact: SHA-256 of the teacher's model zip (or of its {@code .onnx} file). */
     public static final String TEACHER_HASH = "teacher-hash";
     private static final Logger LOG = LoggerFactory.getLogger(SoftTargetsJob.class);
 
@@ -106,6 +104,10 @@ public final class SoftTargetsJob {
         // logits (dense | top-k), top-k, logit-precision, feature-precision: an incremental run must keep them.
         facts.putAll(StoreLayout.of(cfg.softTargets()).facts());
         facts.put("taps", String.join(",", cfg.softTargets().taps()));
+        if (TeacherArtifact.runsOnOnnx(cfg)) {
+            // Absent for DL4J, so stores made before ONNX Runtime keep their facts (and stay extendable).
+            facts.put(TeacherArtifact.RUNTIME_FACT, "onnx");
+        }
         facts.put("partition-columns", String.join(",", cfg.data().partitionColumns()));
         // The teacher's class names and scaling statistics: the store's features are scaled with them, and
         // distill, codistill and evaluate take them from here.
@@ -125,9 +127,9 @@ public final class SoftTargetsJob {
         List<String> partitionColumns = cfg.data().partitionColumns();
         StoreLayout layout = StoreLayout.of(cfg.softTargets());
         StructType schema = SoftTargetSchema.storeSchema(taps, train.schema(), partitionColumns, layout);
-        Broadcast<byte[]> teacherZip = ctx.sc().broadcast(teacher.zip(ctx));
+        Shipped shipped = teacher.ship(ctx, width);
         try {
-            Dataset<Row> store = train.mapPartitions(new TeacherInference(teacherZip, teacher.hash(), taps,
+            Dataset<Row> store = train.mapPartitions(new TeacherInference(shipped.source(), taps,
                     cfg.softTargets().batchSize(), width, partitionColumns, layout,
                     StoreWidths.storedColumn(cfg.data())), Encoders.row(schema));
             var writer = store.write().option("compression", "zstd");
@@ -136,45 +138,53 @@ public final class SoftTargetsJob {
             }
             writer.parquet(dir);
         } finally {
-            teacherZip.destroy();
+            shipped.bytes().destroy();
         }
     }
 
-    /** The configured teacher, loaded on the driver, its content hash and how its inputs were prepared. */
-    record Teacher(String path, MultiLayerNetwork net, String hash, InputPreparation preparation) {
+    /**
+     * The configured teacher, loaded on the driver: a DL4J artifact ({@link Dl4jTeacher}) or an ONNX model
+     * ({@link OnnxTeacher}), with its content hash and how its inputs were prepared.
+     */
+    interface Teacher {
+        /** The teacher at {@code teacher.path}: an ONNX model when the path ends in {@code .onnx}. */
         static Teacher load(JobContext ctx) {
-            String path = ctx.config().teacher().path();
-            MultiLayerNetwork net = ModelArtifact.load(ctx.files(), path);
-            InputPreparation p = InputPreparation.fromFacts(ctx.files().readProvenance(path), path,
-                    "the teacher at " + path, (int) net.getOutputLayer().getParam("b").length());
-            return new Teacher(path, net, ModelArtifact.hash(ctx.files(), path), p);
+            return TeacherArtifact.isOnnx(ctx.config().teacher().path()) ? OnnxTeacher.load(ctx)
+                    : Dl4jTeacher.load(ctx);
         }
+
+        String path();
+
+        /** SHA-256 of the model zip or the {@code .onnx} file. */
+        String hash();
+
+        InputPreparation preparation();
 
         /** {@code ctx} preparing its data as this teacher's training data was, after checking the config agrees. */
-        JobContext prepared(JobContext ctx) {
-            Inputs.checkScalingConfigured(ctx, preparation.scaling(), "the teacher at " + path);
-            return ctx.prepared(preparation);
+        default JobContext prepared(JobContext ctx) {
+            Inputs.checkScalingConfigured(ctx, preparation().scaling(), "the teacher at " + path());
+            return ctx.prepared(preparation());
         }
 
-        byte[] zip(JobContext ctx) {
-            return ctx.files().readBytes(path + "/" + ModelArtifact.MODEL_FILE);
-        }
+        /** The teacher must fit the data (class count, input width, taps); each misfit is one sentence. */
+        void check(JobContext ctx, int width);
 
-        /** The teacher must fit the data: same class count, same input width, and every tap must name a layer. */
-        void check(JobContext ctx, int width) {
-            ConfigProblems problems = new ConfigProblems();
-            long classes = net.getOutputLayer().getParam("b").length();
-            problems.check(classes == ctx.config().data().numClasses(), "Teacher " + path + " has " + classes
-                    + " output classes but distillery.data.num-classes is " + ctx.config().data().numClasses() + ".");
-            long teacherWidth = net.layerInputSize(0);
-            boolean conv = !ctx.config().data().inputShape().isEmpty();
-            problems.check(conv || teacherWidth == width, "Teacher " + path + " takes " + teacherWidth
-                    + " input features but the training data has " + width + ".");
+        /** Broadcasts the model and returns what the executors run it from. */
+        Shipped ship(JobContext ctx, int width);
+
+        static void checkTopK(JobContext ctx, ConfigProblems problems, long classes, String path) {
             int topK = ctx.config().softTargets().topK();
             problems.check(topK <= classes, "Key distillery.soft-targets.top-k is " + topK + " but teacher " + path
                     + " has " + classes + " classes; a store cannot keep more classes than there are.");
-            problems.throwIfAny();
-            LogitsAndTaps.resolveTaps(net, ctx.config().softTargets().taps());
         }
+    }
+
+    /**
+     * A teacher sent to the executors.
+     *
+     * @param source what each executor opens its runtime from
+     * @param bytes  the broadcast model, destroyed once the store is written
+     */
+    record Shipped(TeacherRuntime.Source source, Broadcast<byte[]> bytes) {
     }
 }

@@ -1,6 +1,7 @@
 package io.distillery.jobs;
 
 import io.distillery.config.DistilleryConfig;
+import io.distillery.config.DistilleryException;
 import io.distillery.config.RoleSpec;
 import io.distillery.data.InputPreparation;
 import io.distillery.model.ModelFactory;
@@ -40,6 +41,11 @@ public final class TrainTeacherJob {
     }
 
     public static void run(JobContext configured) {
+        String path = configured.config().teacher().path();
+        if (TeacherArtifact.isOnnx(path)) {
+            throw new DistilleryException("Key distillery.teacher.path is " + path + ", an ONNX model: train-teacher "
+                    + "trains DL4J teachers into a directory; run soft-targets with the ONNX teacher instead.");
+        }
         StageOutput.checkWritable(configured, configured.config().teacher().path());
         // The class index and the scaling statistics are fitted here, once; every later stage reads them back.
         Inputs.Fitted fitted = Inputs.fitTrain(configured);

@@ -479,6 +479,93 @@ class BadInputTest {
         assertFalse(Files.exists(runDir.resolve("soft-targets")));
     }
 
+    /**
+     * Runs {@code soft-targets} with a copy of the committed ONNX model {@code model} as the teacher and checks the
+     * contract: exit 2, one sentence naming the model and containing every {@code expected} fragment, no store, the
+     * model unchanged.
+     */
+    private static void refusedOnnxTeacher(String testCase, String done, String model, List<String> more,
+                                           java.util.function.Consumer<Path> damage, String... expected)
+            throws IOException {
+        Path runDir = base.resolve("run-onnx-" + testCase.replace(' ', '-'));
+        Files.createDirectories(runDir);
+        Path teacher = runDir.resolve("teacher.onnx");
+        Files.copy(io.distillery.testing.OnnxFixtures.file(model), teacher);
+        damage.accept(teacher);
+        String before = Cli.sha256(teacher);
+        List<String> o = new ArrayList<>(List.of("teacher.path=" + Cli.quoted(teacher)));
+        o.addAll(more);
+        Cli.Result r = cli("soft-targets", runDir, o);
+        observe(testCase, done, "names the ONNX model and " + String.join(", ", expected), r,
+                Files.exists(runDir.resolve("soft-targets")), before.equals(Cli.sha256(teacher)));
+        assertEquals(2, r.exit(), r::toString);
+        String error = r.error();
+        assertTrue(error.contains(teacher.toString()), "the model is not named: " + error);
+        for (String e : expected) {
+            assertTrue(error.contains(e), "'" + e + "' is not in: " + error);
+        }
+        assertFalse(Files.exists(runDir.resolve("soft-targets")), "a store was written");
+        assertEquals(List.of(), Cli.leftoverTemps(runDir));
+        assertEquals(before, Cli.sha256(teacher), "the model changed");
+    }
+
+    @Test
+    void onnxTeacherInputWidthDiffersFromData() throws IOException {
+        refusedOnnxTeacher("ONNX teacher input width differs", "soft-targets with a 4-feature ONNX teacher on the "
+                + "784-feature sample", "narrow-10.onnx", List.of("soft-targets.taps=[hidden]"), p -> { },
+                "reads 4 input features per row but the training data has 784");
+    }
+
+    @Test
+    void onnxTeacherLogitsWidthDiffersFromClassCount() throws IOException {
+        refusedOnnxTeacher("ONNX teacher class count differs", "soft-targets with an ONNX teacher whose logits are 4 "
+                + "wide, data.num-classes = 10", "sample-4.onnx", List.of("soft-targets.taps=[hidden]"), p -> { },
+                "has 4 classes (output 'logits' is 4 wide) but distillery.data.num-classes is 10");
+    }
+
+    @Test
+    void onnxTeacherUnknownTap() throws IOException {
+        refusedOnnxTeacher("ONNX teacher unknown tap", "soft-targets with taps = [h1] on an ONNX teacher without such "
+                + "an output", "sample-10.onnx", List.of(), p -> { },
+                "Feature tap [h1] names no output of ONNX teacher", "[logits, probabilities, hidden]");
+    }
+
+    @Test
+    void corruptOnnxTeacher() throws IOException {
+        refusedOnnxTeacher("corrupt ONNX teacher", "soft-targets with an .onnx file cut to half its length",
+                "sample-10.onnx", List.of("soft-targets.taps=[hidden]"), p -> {
+                    try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                        f.setLength(f.length() / 2);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, "cannot be loaded by ONNX Runtime");
+    }
+
+    @Test
+    void exportOfAnUnsupportedLayer() {
+        Path model = base.resolve("batch-norm-model");
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = new org.deeplearning4j.nn.multilayer
+                .MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(8).name("h1").build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().name("bn").build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10).name("output").build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(WIDTH)).build());
+        net.init();
+        io.distillery.model.ModelArtifact.save(io.distillery.store.ArtifactFiles.local(), net, model.toString(),
+                new io.distillery.provenance.Provenance("test", "now", Map.of(), 1, "", List.of(), Map.of()), false);
+        Map<String, String> before = Cli.snapshot(model);
+        Path output = base.resolve("batch-norm.onnx");
+        Cli.Result r = Cli.run("export-onnx", "--model", model.toString(), "--output", output.toString());
+        observe("export of an unsupported layer", "export-onnx of a network with a BatchNormalization layer",
+                "names the layer and its type", r, Files.exists(output), before.equals(Cli.snapshot(model)));
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains("Layer 'bn' is a BatchNormalization, which the ONNX exporter does not "
+                + "support"), r.error());
+        assertFalse(Files.exists(output));
+        assertEquals(List.of(), Cli.leftoverTemps(base));
+    }
+
     @Test
     void unreachableMaster() throws IOException {
         Path runDir = base.resolve("run-unreachable");

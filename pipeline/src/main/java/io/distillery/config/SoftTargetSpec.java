@@ -18,13 +18,26 @@ import java.util.List;
  *                         {@link io.distillery.store.SoftTargetSchema})
  * @param logitPrecision   precision of a top-k store's kept values; a dense store is always float32
  * @param featurePrecision precision of the {@code tap_*} columns (the student's input {@code features} stay float32)
+ * @param runtime          engine that runs a DL4J teacher: {@code dl4j}, or {@code onnx} (exported to ONNX on the
+ *                         driver and run by ONNX Runtime); an ONNX teacher always runs on ONNX Runtime
+ * @param onnxLogits       an ONNX teacher's output holding its logits; empty: its first output
+ * @param onnxProbabilities true when that output holds probabilities (their logarithms are stored as logits)
  */
 public record SoftTargetSpec(String path, int batchSize, List<String> taps, boolean incremental, int topK,
-                             Precision logitPrecision, Precision featurePrecision) {
+                             Precision logitPrecision, Precision featurePrecision, String runtime,
+                             String onnxLogits, boolean onnxProbabilities) {
+    /** Engines that can run a DL4J teacher. */
+    public static final List<String> RUNTIMES = List.of("dl4j", "onnx");
 
     /** A dense float32 store (the default layout). */
     public SoftTargetSpec(String path, int batchSize, List<String> taps, boolean incremental) {
         this(path, batchSize, taps, incremental, 0, Precision.FLOAT32, Precision.FLOAT32);
+    }
+
+    /** A store of the given layout made by the default runtime. */
+    public SoftTargetSpec(String path, int batchSize, List<String> taps, boolean incremental, int topK,
+                          Precision logitPrecision, Precision featurePrecision) {
+        this(path, batchSize, taps, incremental, topK, logitPrecision, featurePrecision, "dl4j", "", false);
     }
 
     /** True when the store keeps only the top-k classes. */
@@ -36,7 +49,10 @@ public record SoftTargetSpec(String path, int batchSize, List<String> taps, bool
         Precision logit = precision(c, "logit-precision", problems);
         Precision feature = precision(c, "feature-precision", problems);
         SoftTargetSpec s = new SoftTargetSpec(c.getString("path"), c.getInt("batch-size"), c.getStringList("taps"),
-                c.getBoolean("incremental"), c.getInt("top-k"), logit, feature);
+                c.getBoolean("incremental"), c.getInt("top-k"), logit, feature, c.getString("runtime"),
+                c.getString("onnx.logits-output"), c.getBoolean("onnx.probabilities"));
+        problems.check(RUNTIMES.contains(s.runtime), "Key distillery.soft-targets.runtime is '" + s.runtime
+                + "'; it must be dl4j or onnx.");
         problems.check(s.batchSize > 0,
                 "Key distillery.soft-targets.batch-size is " + s.batchSize + "; it must be positive.");
         problems.check(s.topK >= 0, "Key distillery.soft-targets.top-k is " + s.topK

@@ -9,7 +9,6 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,7 +17,7 @@ import java.util.NoSuchElementException;
 
 /**
  * The soft-target stage's executor side: streams a partition's rows through the broadcast teacher in batches
- * (inference mode, dropout off) and emits store rows (id, label, features, teacher logits, taps, partition columns)
+ * (inference mode, dropout off; run by DL4J or ONNX Runtime, {@link TeacherRuntime}) and emits store rows (id, label, features, teacher logits, taps, partition columns)
  * in the {@link StoreLayout} asked for: dense logits, or the top-k classes ({@link TopKLogits#select}) as
  * {@code teacher_topk_index}, {@code teacher_topk_logprob} (float32 or float16 bits), {@code teacher_topk_logrest} and
  * {@code teacher_logsumexp};
@@ -28,8 +27,7 @@ import java.util.NoSuchElementException;
 public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
-    private final Broadcast<byte[]> teacherZip;
-    private final String teacherHash;
+    private final TeacherRuntime.Source teacher;
     private final List<String> taps;
     private final int batchSize;
     private final int inputWidth;
@@ -58,10 +56,20 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     public TeacherInference(Broadcast<byte[]> teacherZip, String teacherHash, List<String> taps, int batchSize,
                             int inputWidth, List<String> partitionColumns, StoreLayout layout,
                             String storedFeatures) {
+        this(new Dl4jTeacherRuntime.Source(teacherZip, teacherHash, taps, inputWidth), taps, batchSize, inputWidth,
+                partitionColumns, layout, storedFeatures);
+    }
+
+    /**
+     * Rows from any engine's teacher ({@link TeacherRuntime.Source}: DL4J or ONNX Runtime).
+     *
+     * @param taps the tap names, in the order {@code teacher} returns them (the store's {@code tap_*} columns)
+     */
+    public TeacherInference(TeacherRuntime.Source teacher, List<String> taps, int batchSize, int inputWidth,
+                            List<String> partitionColumns, StoreLayout layout, String storedFeatures) {
         this.storedFeatures = storedFeatures;
         this.layout = layout;
-        this.teacherZip = teacherZip;
-        this.teacherHash = teacherHash;
+        this.teacher = teacher;
         this.taps = List.copyOf(taps);
         this.batchSize = batchSize;
         this.inputWidth = inputWidth;
@@ -70,8 +78,7 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        LogitsAndTaps teacher = ExecutorModelCache.get(teacherHash, teacherZip.value(), "logits+" + taps,
-                net -> new LogitsAndTaps(net, taps));
+        TeacherRuntime runtime = teacher.open();
         return new Iterator<>() {
             private final List<Row> out = new ArrayList<>();
             private int next;
@@ -86,7 +93,7 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
                 if (!input.hasNext()) {
                     return false;
                 }
-                forwardNextBatch(input, teacher, out);
+                forwardNextBatch(input, runtime, out);
                 return !out.isEmpty();
             }
 
@@ -100,7 +107,7 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    private void forwardNextBatch(Iterator<Row> input, LogitsAndTaps teacher, List<Row> out) {
+    private void forwardNextBatch(Iterator<Row> input, TeacherRuntime runtime, List<Row> out) {
         List<Row> batch = new ArrayList<>(batchSize);
         while (input.hasNext() && batch.size() < batchSize) {
             batch.add(input.next());
@@ -112,12 +119,9 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
                 x[r * inputWidth + i] = f.get(i);
             }
         }
-        LogitsAndTaps.Result result = teacher.forward(Nd4j.create(x, new long[]{batch.size(), inputWidth}, 'c'));
-        float[][] logits = HostArrays.floatRows(result.logits());
-        float[][][] tapValues = new float[taps.size()][][];
-        for (int t = 0; t < taps.size(); t++) {
-            tapValues[t] = HostArrays.floatRows(result.taps()[t]);
-        }
+        TeacherRuntime.Outputs result = runtime.forward(x, batch.size());
+        float[][] logits = result.logits();
+        float[][][] tapValues = result.taps();
         int teacherColumns = layout.isTopK() ? 4 : 1;
         boolean halfTaps = layout.featurePrecision() == Precision.FLOAT16;
         for (int r = 0; r < batch.size(); r++) {
