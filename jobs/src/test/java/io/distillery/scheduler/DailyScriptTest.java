@@ -85,6 +85,10 @@ class DailyScriptTest {
         assertEquals(3, failing.exit, failing::toString);
         List<String> errors = failing.log.lines().filter(l -> l.startsWith("error: ")).toList();
         assertEquals(1, errors.size(), failing::toString);
+        for (Run r : List.of(first, second)) {
+            r.log.lines().filter(l -> l.contains("EvaluateJob: evaluate:")).forEach(System.out::println);
+        }
+        System.out.println("failing run: " + errors.get(0));
         assertTrue(errors.get(0).matches("error: Model student has accuracy 0\\.\\d{4}, below "
                 + "distillery\\.evaluate\\.gate\\.min-accuracy\\.student = 0\\.99\\."), errors.get(0));
         assertTrue(failing.log.contains("the gate failed: not published"), failing::toString);
