@@ -1,9 +1,13 @@
 package io.distillery.cli;
 
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import io.distillery.config.ConfigLoader;
+import io.distillery.config.DistilleryConfig;
 import io.distillery.jobs.CodistillJob;
 import io.distillery.jobs.DistillJob;
 import io.distillery.jobs.EvaluateJob;
+import io.distillery.jobs.EvaluationGate;
 import io.distillery.jobs.JobContext;
 import io.distillery.jobs.MultiTeacherJob;
 import io.distillery.jobs.PipelineRun;
@@ -42,6 +46,11 @@ final class Commands {
             System.out.println("metrics:           " + ctx.config().evaluate().path() + "/"
                     + EvaluateJob.METRICS_FILE);
             System.out.println("report:            " + ctx.config().evaluate().path() + "/" + ReportPage.FILE);
+        }
+
+        @Override
+        protected void validate(DistilleryConfig config) {
+            EvaluationGate.checkModels(config.evaluate().gate(), EvaluateJob.modelPaths(config).keySet());
         }
 
         @Override
@@ -154,6 +163,27 @@ final class Commands {
                 description = "Model used as the teacher for agreement and KL (default: ${DEFAULT-VALUE}).",
                 defaultValue = "teacher")
         String reference;
+
+        @Option(names = "--previous", paramLabel = "PATH",
+                description = "The previous run's metrics.json or evaluation directory, for the gate's "
+                        + "max-accuracy-drop (sets distillery.evaluate.gate.previous; a missing one passes).")
+        String previous;
+
+        @Override
+        public Integer call() {
+            if (previous != null) {
+                // Last, so that it wins over any -P for the same key.
+                options.overrides.add("evaluate.gate.previous=" + ConfigValueFactory.fromAnyRef(previous)
+                        .render(ConfigRenderOptions.concise()));
+            }
+            return super.call();
+        }
+
+        @Override
+        protected void validate(DistilleryConfig config) {
+            EvaluationGate.checkModels(config.evaluate().gate(),
+                    models.isEmpty() ? EvaluateJob.modelPaths(config).keySet() : models.keySet());
+        }
 
         @Override
         protected void run(JobContext ctx) {

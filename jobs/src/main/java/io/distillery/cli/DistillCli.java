@@ -2,6 +2,7 @@ package io.distillery.cli;
 
 import io.distillery.config.DistilleryException;
 import io.distillery.config.OutOfMemory;
+import io.distillery.jobs.GateFailed;
 import io.distillery.jobs.StageOutOfMemory;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
  * The {@code distill} command line: one subcommand per stage, {@code run} for all of them, {@code config} to print
  * the resolved config. Exit codes: 0 success, 2 a user error (bad config or input; one sentence on stderr),
  * 1 anything else: a run out of memory with one sentence naming the stage and what to raise, any other failure with
- * its stack trace.
+ * its stack trace; 3 the evaluation gate failed ({@code evaluate.gate}: metrics.json written, one line per violated
+ * threshold on stderr).
  */
 @Command(name = "distill", mixinStandardHelpOptions = true, version = "Distillery 0.1.0",
         description = "Knowledge distillation at Spark scale.",
@@ -39,6 +41,12 @@ public final class DistillCli implements Runnable {
             if (memory != null) {
                 cmd.getErr().println("error: " + memory);
                 return StageOutOfMemory.EXIT_CODE;
+            }
+            GateFailed gate = gateFailed(e);
+            if (gate != null) {
+                cmd.getErr().println("gate: failed; the numbers and the verdict are in " + gate.metricsFile());
+                gate.violations().forEach(v -> cmd.getErr().println("error: " + v));
+                return GateFailed.EXIT_CODE;
             }
             DistilleryException user = userError(e);
             if (user != null) {
@@ -72,6 +80,16 @@ public final class DistillCli implements Runnable {
         return OutOfMemory.find(e).map(f -> "Command " + command + " ran out of memory (" + f.evidence()
                 + "); give the JVM more memory (-Xmx in DISTILL_JAVA_OPTS with deploy/bin/distill, "
                 + "spark.driver.memory and spark.executor.memory with spark-submit).").orElse(null);
+    }
+
+    /** The gate's verdict behind {@code e}, or null. */
+    static GateFailed gateFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GateFailed g) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** The user error behind {@code e}, also when Spark wrapped it while failing a task. */

@@ -21,12 +21,17 @@ abstract class StageCommand implements Callable<Integer> {
     /** Runs the job in a session. */
     protected abstract void run(JobContext ctx);
 
+    /** Checks the config further before any Spark session exists (a refusal costs no Spark start-up). */
+    protected void validate(DistilleryConfig config) {
+    }
+
     /** Name for the Spark application. */
     protected abstract String stageName();
 
     @Override
     public Integer call() {
         DistilleryConfig config = ConfigLoader.load(options.config, options.overrides);
+        validate(config);
         try {
             SparkSession spark = Sessions.create("distillery " + stageName(), options.master);
             try {

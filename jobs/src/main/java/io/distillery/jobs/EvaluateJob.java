@@ -2,6 +2,7 @@ package io.distillery.jobs;
 
 import io.distillery.config.DistilleryConfig;
 import io.distillery.config.DistilleryException;
+import io.distillery.config.GateSpec;
 import io.distillery.data.Canonical;
 import io.distillery.data.InputPreparation;
 import io.distillery.data.LabelIndex;
@@ -70,6 +71,14 @@ public final class EvaluateJob {
                 parts.add(name + "=" + ModelArtifact.hash(ctx.files(), path));
             }
         });
+        GateSpec gate = cfg.evaluate().gate();
+        if (gate.active()) {
+            // Only with a gate, so that the fingerprints of evaluations made before the gate existed still match.
+            String previous = EvaluationGate.previousFile(gate);
+            parts.add("gate=" + Configs.render(cfg, "evaluate.gate"));
+            parts.add("previous=" + (previous != null && ctx.files().exists(previous)
+                    ? ctx.files().contentHash(previous) : "none"));
+        }
         return Fingerprint.of(parts.toArray(new String[0]));
     }
 
@@ -115,6 +124,10 @@ public final class EvaluateJob {
                                           Map<String, Object> extra) {
         String output = configured.config().evaluate().path();
         StageOutput.checkWritable(configured, output);
+        GateSpec gate = configured.config().evaluate().gate();
+        EvaluationGate.checkModels(gate, modelPaths.keySet());
+        // Read before this run replaces anything: previous may be this very evaluation directory.
+        Map<String, Object> previous = gate.active() ? EvaluationGate.readPrevious(configured.files(), gate) : null;
         List<DistributedEvaluation.NamedModel> models = new ArrayList<>();
         Map<String, Map<String, Object>> sizes = new LinkedHashMap<>();
         List<Provenance.InputRef> inputs = new ArrayList<>();
@@ -190,6 +203,11 @@ public final class EvaluateJob {
         // Fraction of test rows on which two models predict different classes; between two retrains of one
         // procedure (seeds s and s') this is its retrain churn.
         document.put("disagreement", result.disagreement());
+        EvaluationGate.Verdict verdict = null;
+        if (gate.active()) {
+            verdict = EvaluationGate.judge(gate, report, previous, EvaluationGate.previousFile(gate));
+            document.put("gate", verdict.toMap(gate, EvaluationGate.previousFile(gate)));
+        }
         inputs.add(new Provenance.InputRef("test-data", cfg.data().test(),
                 ctx.files().contentHash(cfg.data().test())));
         Provenance provenance = ctx.provenance(STAGE, inputs, Map.of(Fingerprint.FACT, fingerprint(ctx, modelPaths)));
@@ -209,6 +227,13 @@ public final class EvaluateJob {
         }
         result.disagreement().forEach((pair, d) -> LOG.info(String.format("evaluate: %s disagree on %.4f of the "
                 + "test rows", pair, d)));
+        if (verdict != null) {
+            verdict.notes().forEach(n -> LOG.info("evaluate: gate: {}", n));
+            if (!verdict.passed()) {
+                throw new GateFailed(verdict.violations(), output + "/" + METRICS_FILE);
+            }
+            LOG.info("evaluate: gate passed ({} models checked)", gate.models().size());
+        }
         return document;
     }
 

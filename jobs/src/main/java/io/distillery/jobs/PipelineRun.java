@@ -31,6 +31,7 @@ public final class PipelineRun {
         for (Scheme scheme : schemes) {
             scheme.preflight(cfg); // a bad distill.loss fails now, not after the teacher has trained
         }
+        EvaluationGate.checkModels(cfg.evaluate().gate(), EvaluateJob.modelPaths(cfg).keySet());
         if (schemes.stream().anyMatch(s -> s.needsTeacher(cfg))) {
             if (!TeacherArtifact.isOnnx(cfg.teacher().path())) {
                 // An ONNX teacher is given, not trained.

@@ -452,6 +452,37 @@ class BadInputTest {
     }
 
     @Test
+    void gateNamesAnUnknownModel() {
+        Path runDir = base.resolve("run-gate-unknown-model");
+        // An unreachable master: refused before any Spark session, so the answer is the gate's sentence.
+        List<String> args = new ArrayList<>(List.of(Cli.args("evaluate", Cli.offlineConf(), overrides(shared,
+                List.of("evaluate.path=" + Cli.quoted(runDir.resolve("evaluation")),
+                        "evaluate.gate.min-accuracy.studnet=0.7")))));
+        args.set(args.indexOf("local[2]"), "spark://127.0.0.1:9");
+        Cli.Result r = Cli.run(args.toArray(new String[0]));
+        observe("gate threshold for an unknown model", "evaluate -P evaluate.gate.min-accuracy.studnet=0.7 (a typo)",
+                "names the key, 'studnet' and the models there are, before any Spark job", r, Files.exists(runDir),
+                true);
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains("distillery.evaluate.gate.min-accuracy.studnet")
+                && r.error().contains("[teacher, student, baseline]"), r.error());
+        assertFalse(Files.exists(runDir));
+    }
+
+    @Test
+    void gateThresholdOutOfRange() {
+        Path runDir = base.resolve("run-gate-range");
+        Cli.Result r = cli("evaluate", shared, List.of("evaluate.path=" + Cli.quoted(runDir.resolve("evaluation")),
+                "evaluate.gate.max-accuracy-drop.student=2"));
+        observe("gate threshold out of range", "evaluate -P evaluate.gate.max-accuracy-drop.student=2 (points, "
+                + "not a fraction)", "names the key and 2.0", r, Files.exists(runDir), true);
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.error().contains("distillery.evaluate.gate.max-accuracy-drop.student is 2.0; it must be in "
+                + "[0, 1]"), r.error());
+        assertFalse(Files.exists(runDir));
+    }
+
+    @Test
     void outputPathExists() {
         Map<String, String> before = Cli.snapshot(shared.resolve("teacher"));
         Cli.Result r = cli("train-teacher", shared, List.of());

@@ -52,14 +52,7 @@ public final class ChildCli {
      * files named after {@code name} under {@code logDir}.
      */
     public static Running start(Path logDir, String name, List<String> jvmOptions, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        // The Java 17 module openings Spark needs, as the test JVM got them from the build.
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens")).forEach(cmd::add);
-        cmd.addAll(List.of("-Dspark.ui.enabled=false", "-Dspark.driver.host=127.0.0.1",
-                "-cp", System.getProperty("java.class.path"), DistillCli.class.getName()));
+        List<String> cmd = javaCommand(jvmOptions);
         cmd.addAll(Arrays.asList(args));
         try {
             Files.createDirectories(logDir);
@@ -73,6 +66,42 @@ public final class ChildCli {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Writes an executable {@code distill} launcher to {@code file}: the same child JVM as {@link #start} (this
+     * test JVM's classpath and module openings, {@code jvmOptions}), for scripts that call the CLI, such as
+     * {@code deploy/scheduler/daily.sh} with {@code DISTILL=file}, without a Maven build of their own.
+     */
+    public static Path launcher(Path file, List<String> jvmOptions) {
+        List<String> cmd = javaCommand(jvmOptions);
+        StringBuilder script = new StringBuilder("#!/bin/sh\nexport SPARK_LOCAL_IP=127.0.0.1\nexec");
+        // Single-quoted for the shell; a quote inside becomes '\''.
+        cmd.forEach(a -> script.append(" '").append(a.replace("'", "'\\''")).append('\''));
+        script.append(" \"$@\"\n");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, script.toString());
+            if (!file.toFile().setExecutable(true)) {
+                throw new IOException("cannot make " + file + " executable");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /** {@code java [jvmOptions] [module openings] -cp <this classpath> DistillCli}, without the CLI's arguments. */
+    private static List<String> javaCommand(List<String> jvmOptions) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        // The Java 17 module openings Spark needs, as the test JVM got them from the build.
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens")).forEach(cmd::add);
+        cmd.addAll(List.of("-Dspark.ui.enabled=false", "-Dspark.driver.host=127.0.0.1",
+                "-cp", System.getProperty("java.class.path"), DistillCli.class.getName()));
+        return cmd;
     }
 
     /** Runs {@code distill args...} in a new JVM and waits for it. */

@@ -25,7 +25,8 @@ import java.util.TreeSet;
 public final class ConfigLoader {
     private static final String ROOT = "distillery";
     /** Subtrees whose contents are free-form lists of objects, so unknown-key checks stop at their root. */
-    private static final Set<String> FREE_FORM = Set.of("layers", "loss", "models");
+    private static final Set<String> FREE_FORM = Set.of("layers", "loss", "models",
+            "min-accuracy", "min-agreement-with-teacher", "max-accuracy-drop");
 
     private ConfigLoader() {
     }
