@@ -81,12 +81,7 @@ class LossTermGradientTest {
     @ParameterizedTest(name = "n={0} C={1} mask={2}")
     @MethodSource("compositeCases")
     void compositeGradientMatchesCentralDifferences(int n, int c, boolean masked) {
-        CompositeLoss loss = CompositeLoss.builder()
-                .add(0.5, new KdTerm(2))
-                .add(0.3, new CeTerm())
-                .add(0.7, "dkd", Map.of("temperature", 3, "beta", 4))
-                .add(0.2, new LogitMseTerm())
-                .build();
+        CompositeLoss loss = fourTerms();
         Random rnd = new Random(77L * n + c + (masked ? 1 : 0));
         double[][] z = LossTestData.logits(rnd, n, c, 2.0);
         INDArray labels = LossTestData.labels(LossTestData.oneHot(rnd, n, c, 0), LossTestData.logits(rnd, n, c, 3.0));
@@ -109,12 +104,7 @@ class LossTermGradientTest {
     @ParameterizedTest(name = "n={0} C={1} mask={2}")
     @MethodSource("compositeCases")
     void perTeacherCompositeGradientMatchesCentralDifferences(int n, int c, boolean masked) {
-        CompositeLoss loss = CompositeLoss.builder()
-                .add(0.5, new KdTerm(2))
-                .add(0.3, new CeTerm())
-                .add(0.7, "dkd", Map.of("temperature", 3, "beta", 4))
-                .add(0.2, new LogitMseTerm())
-                .build();
+        CompositeLoss loss = fourTerms();
         Random rnd = new Random(91L * n + c + (masked ? 1 : 0));
         double[][] z = LossTestData.logits(rnd, n, c, 2.0);
         INDArray labels = Nd4j.hstack(Nd4j.create(LossTestData.oneHot(rnd, n, c, 0)),
@@ -126,6 +116,16 @@ class LossTermGradientTest {
         INDArray analytic = loss.computeGradient(labels, Nd4j.create(z), softmax, mask);
         check(loss.formula() + " per teacher", z, analytic,
                 zz -> loss.computeScoreArray(labels, Nd4j.create(zz), softmax, mask));
+    }
+
+    /** kd, ce, dkd and logit-mse with different weights: every kind of response term in one composite. */
+    private static CompositeLoss fourTerms() {
+        return CompositeLoss.builder()
+                .add(0.5, new KdTerm(2))
+                .add(0.3, new CeTerm())
+                .add(0.7, "dkd", Map.of("temperature", 3, "beta", 4))
+                .add(0.2, new LogitMseTerm())
+                .build();
     }
 
     private static void check(String what, double[][] z, INDArray analytic,
