@@ -174,7 +174,7 @@ public final class CodistillJob {
             DistilleryConfig cfg = ctx.config();
             int classes = cfg.data().numClasses();
             TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, classes, cfg.distill(), false);
-            return new TrainingRows(DistillJob.readStore(ctx, storePath, teacher, List.of()),
+            return new TrainingRows(SoftTargetStore.read(ctx, storePath, teacher, List.of()),
                     RowLabels.distillation(classes, labelled, cfg.seed(), teacher),
                     new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT)),
                     Integer.parseInt(store.fact("input-width")), ctx);

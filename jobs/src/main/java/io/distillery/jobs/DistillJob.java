@@ -100,7 +100,7 @@ public final class DistillJob {
                 baseline ? cfg.baseline().train() : cfg.student().train());
         StudentPlan plan = plan(ctx, baseline, role, store, teacher);
 
-        Dataset<Row> rows = readStore(ctx, storePath, teacher, plan.tapColumns());
+        Dataset<Row> rows = SoftTargetStore.read(ctx, storePath, teacher, plan.tapColumns());
         int width = Integer.parseInt(store.fact("input-width"));
         String fingerprint = fingerprint(ctx, baseline, store.fact(Fingerprint.FACT));
         Map<String, String> facts = TrainTeacherJob.modelFacts(name, cfg.data().numClasses(), width, fingerprint,
@@ -373,30 +373,5 @@ public final class DistillJob {
                     + stored.describe() + " but the configured teacher " + teacherPath + " was trained with "
                     + teacher.describe() + "; run soft-targets again for this teacher.");
         }
-    }
-
-    /**
-     * The training columns (id, label, features, the teacher's columns for the store's layout, the given taps),
-     * checked against the layout; a top-k store's values scanned once.
-     */
-    static Dataset<Row> readStore(JobContext ctx, String storePath, TeacherTargets teacher,
-                                          List<String> tapColumns) {
-        Dataset<Row> rows;
-        try {
-            rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
-        } catch (Exception e) {
-            throw new DistilleryException("Soft-target store " + storePath + " cannot be read: " + e.getMessage(), e);
-        }
-        ConfigProblems problems = new ConfigProblems();
-        List<String> columns = new ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
-                SoftTargetSchema.FEATURES));
-        columns.addAll(teacher.columns());
-        columns.addAll(tapColumns);
-        SoftTargetSchema.checkStoreColumns(rows.schema(), columns, teacher.layout(), storePath, problems);
-        problems.throwIfAny();
-        Dataset<Row> selected = rows.select(columns.stream().map(org.apache.spark.sql.functions::col)
-                .toArray(org.apache.spark.sql.Column[]::new));
-        SoftTargetStore.checkValues(selected, storePath, teacher, ctx.config().data().numClasses());
-        return selected;
     }
 }

@@ -111,7 +111,7 @@ final class MultiTeacherStore {
             TeacherTargets targets = SoftTargetStore.teacherTargets(stores.get(names.get(k)), path, classes,
                     cfg.distill(), false);
             List<String> layers = taps.getOrDefault(names.get(k), List.of());
-            Dataset<Row> store = DistillJob.readStore(ctx, path, targets,
+            Dataset<Row> store = SoftTargetStore.read(ctx, path, targets,
                     layers.stream().map(SoftTargetSchema::tapColumn).toList());
             Dataset<Row> logits = denseLogits(store, targets, classes, "logits_" + k, k == 0, names.get(k), layers);
             long count = logits.count();

@@ -107,7 +107,7 @@ public final class SelfDistillJob {
         DistilleryConfig cfg = ctx.config();
         int classes = cfg.data().numClasses();
         TeacherTargets teacher = SoftTargetStore.teacherTargets(store, storePath, classes, cfg.distill(), false);
-        return new Source(ctx, DistillJob.readStore(ctx, storePath, teacher, List.of()),
+        return new Source(ctx, SoftTargetStore.read(ctx, storePath, teacher, List.of()),
                 Integer.parseInt(store.fact("input-width")),
                 RowLabels.distillation(classes, cfg.distill().labelledFraction(), cfg.seed(), teacher),
                 new Provenance.InputRef("store", storePath, store.fact(Fingerprint.FACT)),

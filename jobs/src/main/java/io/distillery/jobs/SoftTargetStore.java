@@ -2,6 +2,7 @@ package io.distillery.jobs;
 
 import io.distillery.config.ConfigProblems;
 import io.distillery.config.DistillSpec;
+import io.distillery.config.DistilleryException;
 import io.distillery.config.MissingMass;
 import io.distillery.loss.LogitMseTerm;
 import io.distillery.provenance.Provenance;
@@ -11,6 +12,9 @@ import io.distillery.store.TeacherTargets;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.array_max;
@@ -26,7 +30,7 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * Reading a soft-target store for training, whatever its layout: the layout comes from the store's metadata, the
- * columns are checked against it ({@code DistillJob.readStore}), and a top-k store's values are checked in one
+ * columns are checked against it ({@link #read}), and a top-k store's values are checked in one
  * scan of its small columns (class indices inside [0, C), k entries per row, no repeated class, a finite
  * log-sum-exp, a log missing mass that is not NaN or +Infinity) before any training starts, each problem as one
  * sentence naming the column and the value.
@@ -106,5 +110,29 @@ final class SoftTargetStore {
                 + path + " holds " + (r.isNullAt(9) ? "null" : r.get(9)) + " in " + r.getLong(8)
                 + " rows; it must be a log-probability (at most 0, or -Infinity).");
         problems.throwIfAny();
+    }
+
+    /**
+     * The training columns (id, label, features, the teacher's columns for the store's layout, the given taps),
+     * checked against the layout; a top-k store's values scanned once.
+     */
+    static Dataset<Row> read(JobContext ctx, String storePath, TeacherTargets teacher, List<String> tapColumns) {
+        Dataset<Row> rows;
+        try {
+            rows = ctx.spark().read().option("pathGlobFilter", "*.parquet").parquet(storePath);
+        } catch (Exception e) {
+            throw new DistilleryException("Soft-target store " + storePath + " cannot be read: " + e.getMessage(), e);
+        }
+        ConfigProblems problems = new ConfigProblems();
+        List<String> columns = new ArrayList<>(List.of(SoftTargetSchema.ID, SoftTargetSchema.LABEL,
+                SoftTargetSchema.FEATURES));
+        columns.addAll(teacher.columns());
+        columns.addAll(tapColumns);
+        SoftTargetSchema.checkStoreColumns(rows.schema(), columns, teacher.layout(), storePath, problems);
+        problems.throwIfAny();
+        Dataset<Row> selected = rows.select(columns.stream().map(org.apache.spark.sql.functions::col)
+                .toArray(Column[]::new));
+        checkValues(selected, storePath, teacher, ctx.config().data().numClasses());
+        return selected;
     }
 }

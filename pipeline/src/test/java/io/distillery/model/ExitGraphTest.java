@@ -59,8 +59,13 @@ class ExitGraphTest {
     }
 
     private static ComputationGraph graph(List<String> exits) {
+        return graph(exits, false, 0.0);
+    }
+
+    /** The test student with {@code exits} (T = 2, alpha = 0.6), in double precision for gradient checks. */
+    private static ComputationGraph graph(List<String> exits, boolean withTeacher, double hintWeight) {
         ComputationGraphConfiguration conf = ExitGraph.configuration(threeHidden(), 6, List.of(), C, exits, 2.0, 0.6,
-                7);
+                withTeacher, hintWeight, 7);
         conf.setDataType(DataType.DOUBLE);
         return ExitGraph.build(conf);
     }
@@ -144,10 +149,7 @@ class ExitGraphTest {
      */
     @Test
     void withAStoredTeacherEveryExitLearnsFromItAndShallowOnesFromTheDeepestToo() {
-        ComputationGraphConfiguration conf = ExitGraph.configuration(threeHidden(), 6, List.of(), C,
-                List.of("hidden1", "hidden2"), 2.0, 0.6, true, 0.0, 7);
-        conf.setDataType(DataType.DOUBLE);
-        ComputationGraph g = ExitGraph.build(conf);
+        ComputationGraph g = graph(List.of("hidden1", "hidden2"), true, 0.0);
         Random rnd = new Random(21);
         int n = 5;
         INDArray x = random(rnd, n, 6, 1);
@@ -178,10 +180,7 @@ class ExitGraphTest {
      */
     @Test
     void hintsLearnTheLastHiddenLayersActivation() {
-        ComputationGraphConfiguration conf = ExitGraph.configuration(threeHidden(), 6, List.of(), C,
-                List.of("hidden1", "hidden2"), 2.0, 0.6, false, 0.7, 7);
-        conf.setDataType(DataType.DOUBLE);
-        ComputationGraph g = ExitGraph.build(conf);
+        ComputationGraph g = graph(List.of("hidden1", "hidden2"), false, 0.7);
         assertEquals(List.of("output", "exit-hidden1", "exit-hidden2", "hint-hidden1", "hint-hidden2"),
                 g.getConfiguration().getNetworkOutputs());
         Random rnd = new Random(17);
