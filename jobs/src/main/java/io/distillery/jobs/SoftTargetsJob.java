@@ -23,11 +23,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code soft-targets}: runs the teacher (a DL4J artifact or an ONNX model; on DL4J or ONNX Runtime) over the
- * training set on the executors and writes the soft-target store (README, "The soft-target store"): raw logits,
+ * {@code soft-targets}: runs the teacher (a DL4J artifact or an ONNX model; on DL4J or ONNX Runtime) over the training
+ * set on the executors and writes the soft-target store (pipeline/README.md, "The soft-target store"): raw logits,
  * tapped layers, the student's inputs carried through (in cross-modal distillation the student's own view, never the
- * teacher's features), the input's partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying the teacher's hash and what
- * was kept ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16, and the taps' precision).
+ * teacher's features), the input's partitioning, zstd Parquet, committed atomically with {@code metadata.json} carrying
+ * the teacher's hash and what was kept ({@link StoreLayout}: dense logits, or the top-k classes at float32 or float16,
+ * and the taps' precision).
  */
 public final class SoftTargetsJob {
     static final String STAGE = "soft-targets";

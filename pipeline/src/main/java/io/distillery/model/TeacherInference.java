@@ -17,12 +17,11 @@ import java.util.NoSuchElementException;
 
 /**
  * The soft-target stage's executor side: streams a partition's rows through the broadcast teacher in batches
- * (inference mode, dropout off; run by DL4J or ONNX Runtime, {@link TeacherRuntime}) and emits store rows (id, label, features, teacher logits, taps, partition columns)
- * in the {@link StoreLayout} asked for: dense logits, or the top-k classes ({@link TopKLogits#select}) as
- * {@code teacher_topk_index}, {@code teacher_topk_logprob} (float32 or float16 bits), {@code teacher_topk_logrest} and
- * {@code teacher_logsumexp};
- * taps as float32 or float16 bits. Rows are consumed and produced one batch at a time, so a partition is never held
- * in memory whole.
+ * (inference mode, dropout off; run by DL4J or ONNX Runtime, {@link TeacherRuntime}) and emits store rows (id, label,
+ * features, teacher logits, taps, partition columns) in the {@link StoreLayout} asked for: dense logits, or the top-k
+ * classes ({@link TopKLogits#select}) as {@code teacher_topk_index}, {@code teacher_topk_logprob} (float32 or float16
+ * bits), {@code teacher_topk_logrest} and {@code teacher_logsumexp}; taps as float32 or float16 bits. Rows are consumed
+ * and produced one batch at a time, so a partition is never held in memory whole.
  */
 public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;

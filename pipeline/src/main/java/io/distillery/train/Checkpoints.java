@@ -22,10 +22,10 @@ import java.util.Optional;
 /**
  * Checkpoints of a training run in {@code <dir>/round-NNNNNNNNNN/}: the whole {@link TrainingState} (every
  * trainable model's parameters, updater state and iteration count, every frozen and kept snapshot, the round,
- * epoch and exchange counters, the latest metrics, the per-epoch history) in {@code state.bin}, a plain versioned binary format, plus
- * provenance whose {@code epoch} and {@code round} facts say where a resumed run continues. The counters are also
- * the RNG position: every shuffle is derived from (seed, epoch, partition). Each checkpoint is committed
- * atomically; the last {@link #KEEP} are kept.
+ * epoch and exchange counters, the latest metrics, the per-epoch history) in {@code state.bin}, a plain versioned
+ * binary format, plus provenance whose {@code epoch} and {@code round} facts say where a resumed run continues. The
+ * counters are also the RNG position: every shuffle is derived from (seed, epoch, partition). Each checkpoint is
+ * committed atomically; the last {@link #KEEP} are kept.
  */
 public final class Checkpoints {
     static final int KEEP = 2;

@@ -12,8 +12,9 @@ import java.util.Map;
  * offline distillation, K for co-distillation), each averaged over its own workers every round; the frozen
  * snapshots (stale peers, a fixed teacher), broadcast to the workers but never averaged; and the counters that fix
  * the position in the schedule; states kept on the driver only (early stopping's best epochs), the latest
- * metrics and the per-epoch history of every model. Every shuffle is derived from (seed, epoch, partition) and every minibatch from
- * the round within the epoch, so these counters are also the RNG position: a resumed run continues exactly.
+ * metrics and the per-epoch history of every model. Every shuffle is derived from (seed, epoch, partition) and every
+ * minibatch from the round within the epoch, so these counters are also the RNG position: a resumed run continues
+ * exactly.
  *
  * <p>Mutable, and owned by the driver's round loop; the workers only ever see copies of its model states.
  */
