@@ -14,10 +14,13 @@ import java.util.List;
  * Builds the Spark session of a subcommand. The master comes from spark-submit when it set one, else from
  * {@code --master}; Kryo with ND4J's registrator is the default serializer. In local mode a task out of memory fails
  * the job instead of ending the JVM with Spark's exit code 52. A standalone master that is unreachable, or refuses
- * the application's {@code spark.authenticate} handshake, is a one-sentence error before the session exists.
+ * the application's {@code spark.authenticate} handshake, is a one-sentence error before the session exists. Long
+ * stages log their progress ({@link SparkProgress}).
  */
 public final class Sessions {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
+    /** The least time between two progress lines of one long Spark stage ({@link SparkProgress}). */
+    private static final double PROGRESS_SECONDS = 30;
 
     private Sessions() {
     }
@@ -42,7 +45,9 @@ public final class Sessions {
         }
         checkReachable(conf.get("spark.master"));
         MasterHandshake.check(conf);
-        return SparkSession.builder().config(conf).getOrCreate();
+        SparkSession session = SparkSession.builder().config(conf).getOrCreate();
+        session.sparkContext().addSparkListener(SparkProgress.logged(PROGRESS_SECONDS));
+        return session;
     }
 
     /**

@@ -64,7 +64,7 @@ public final class CodistillJob {
         CodistillSpec c = cfg.codistill();
         String teacher = c.usesTeacher()
                 ? DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)
-                : ctx.files().contentHash(cfg.data().train());
+                : ctx.files().dataIdentity(cfg.data().train());
         return Fingerprint.of(STAGE, Long.toString(cfg.seed()), Configs.render(cfg, "codistill"),
                 Configs.render(cfg, "data"), Double.toString(cfg.distill().labelledFraction()), teacher);
     }
@@ -185,7 +185,7 @@ public final class CodistillJob {
         DistilleryConfig cfg = ctx.config();
         Dataset<Row> rows = fitted.rows();
         return new TrainingRows(rows, RowLabels.partlyLabelled(cfg.data().numClasses(), labelled, cfg.seed()),
-                new Provenance.InputRef("train-data", cfg.data().train(), ctx.files().contentHash(cfg.data().train())),
+                new Provenance.InputRef("train-data", cfg.data().train(), ctx.files().dataIdentity(cfg.data().train())),
                 Inputs.featureWidth(ctx, rows), ctx);
     }
 

@@ -65,7 +65,7 @@ public final class EvaluateJob {
     static String fingerprint(JobContext ctx, Map<String, String> modelPaths) {
         DistilleryConfig cfg = ctx.config();
         List<String> parts = new ArrayList<>(List.of(STAGE, Configs.render(cfg, "data"),
-                Configs.render(cfg, "evaluate.ece-bins"), ctx.files().contentHash(cfg.data().test())));
+                Configs.render(cfg, "evaluate.ece-bins"), ctx.files().dataIdentity(cfg.data().test())));
         modelPaths.forEach((name, path) -> {
             if (ctx.files().isCommitted(path)) {
                 parts.add(name + "=" + ModelArtifact.hash(ctx.files(), path));
@@ -209,7 +209,7 @@ public final class EvaluateJob {
             document.put("gate", verdict.toMap(gate, EvaluationGate.previousFile(gate)));
         }
         inputs.add(new Provenance.InputRef("test-data", cfg.data().test(),
-                ctx.files().contentHash(cfg.data().test())));
+                ctx.files().dataIdentity(cfg.data().test())));
         Provenance provenance = ctx.provenance(STAGE, inputs, Map.of(Fingerprint.FACT, fingerprint(ctx, modelPaths)));
         try (AtomicOutput out = AtomicOutput.begin(ctx.files(), output, ctx.overwrite())) {
             ctx.files().writeText(out.path() + "/" + METRICS_FILE,

@@ -77,7 +77,7 @@ public final class SelfDistillJob {
         SelfDistillSpec spec = cfg.selfDistill();
         String input = fromStore(spec, alone)
                 ? "store=" + DistillJob.checkStore(ctx, cfg.softTargets().path()).fact(Fingerprint.FACT)
-                : ctx.files().contentHash(cfg.data().train());
+                : ctx.files().dataIdentity(cfg.data().train());
         return Fingerprint.of(STAGE, Boolean.toString(alone), Long.toString(cfg.seed()), cfg.studentModel().toString(),
                 Configs.render(cfg, "student.train"), spec.exits().toString(), Double.toString(spec.temperature()),
                 Double.toString(alpha(spec, alone)), Double.toString(hintWeight(spec, alone)),
@@ -99,7 +99,7 @@ public final class SelfDistillJob {
             return new Source(ctx, fitted.rows(), Inputs.featureWidth(ctx, fitted.rows()),
                     RowLabels.partlyLabelled(cfg.data().numClasses(), cfg.distill().labelledFraction(), cfg.seed()),
                     new Provenance.InputRef("train-data", raw.data().train(),
-                            ctx.files().contentHash(raw.data().train())), null);
+                            ctx.files().dataIdentity(raw.data().train())), null);
         }
         String storePath = raw.softTargets().path();
         Provenance store = DistillJob.checkStore(configured, storePath);

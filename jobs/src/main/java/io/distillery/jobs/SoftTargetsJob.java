@@ -42,7 +42,7 @@ public final class SoftTargetsJob {
     static String fingerprint(JobContext ctx, String teacherHash) {
         DistilleryConfig cfg = ctx.config();
         String fingerprint = Fingerprint.of(STAGE, teacherHash, Configs.render(cfg, "data"),
-                Configs.render(cfg, "soft-targets.taps"), ctx.files().contentHash(cfg.data().train()));
+                Configs.render(cfg, "soft-targets.taps"), ctx.files().dataIdentity(cfg.data().train()));
         StoreLayout layout = StoreLayout.of(cfg.softTargets());
         // The default layout keeps the fingerprint stores had before compact layouts, so they stay up to date.
         return layout.isDefault() ? fingerprint : Fingerprint.of(fingerprint, layout.facts().toString());
@@ -78,7 +78,7 @@ public final class SoftTargetsJob {
 
     /**
      * The store's provenance: what consumers check ({@link #storeFacts}), the inputs with their hashes, the
-     * fingerprint, and for partitioned input the content hash of each input partition stored.
+     * fingerprint, and for partitioned input the files identity of each input partition stored.
      */
     static Provenance provenance(JobContext ctx, String teacherHash, StoreWidths widths,
                                  Map<String, String> partitionHashes) {
@@ -91,7 +91,7 @@ public final class SoftTargetsJob {
         return ctx.provenance(STAGE, List.of(
                 new Provenance.InputRef("teacher", cfg.teacher().path(), teacherHash),
                 new Provenance.InputRef("train-data", cfg.data().train(),
-                        ctx.files().contentHash(cfg.data().train()))), facts);
+                        ctx.files().dataIdentity(cfg.data().train()))), facts);
     }
 
     /** What a store says about how it was made; a store is extended only by a run with the same facts. */

@@ -37,7 +37,7 @@ public final class TrainTeacherJob {
         DistilleryConfig cfg = ctx.config();
         return Fingerprint.of(STAGE, Long.toString(cfg.seed()), Configs.render(cfg, "data"),
                 Configs.render(cfg, "teacher.model"), Configs.render(cfg, "teacher.train"),
-                ctx.files().contentHash(cfg.data().train()));
+                ctx.files().dataIdentity(cfg.data().train()));
     }
 
     public static void run(JobContext configured) {
@@ -70,7 +70,7 @@ public final class TrainTeacherJob {
 
         Provenance provenance = ctx.provenance(STAGE,
                 List.of(new Provenance.InputRef("train-data", cfg.data().train(),
-                        ctx.files().contentHash(cfg.data().train()))),
+                        ctx.files().dataIdentity(cfg.data().train()))),
                 modelFacts("teacher", classes, width, fingerprint, ctx.preparation()));
         Training.Trained trained = Training.trainOne(ctx, "teacher", teacher, trainBlocks, testBlocks,
                 StudentPlan.plain(net, RowLabels.oneHot(classes), "ce"), provenance);

@@ -15,6 +15,7 @@ import io.distillery.train.HistoryFile;
 import io.distillery.train.ModelState;
 import io.distillery.train.ProgressLog;
 import io.distillery.train.RoundEngine;
+import io.distillery.train.RoundProgress;
 import io.distillery.train.RoundListener;
 import io.distillery.train.RoundLoop;
 import io.distillery.train.RoundStep;
@@ -38,6 +39,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class Training {
     private static final Logger LOG = LoggerFactory.getLogger(Training.class);
+    /** The least time between two progress lines within an epoch. */
+    private static final double PROGRESS_SECONDS = 30;
 
     private Training() {
     }
@@ -136,6 +139,7 @@ final class Training {
             LOG.info("{}: {} rounds per epoch, {} epochs{}; held-out accuracy on {}", run, engine.roundsPerEpoch(),
                     spec.epochs(), spec.patience() > 0 ? " at most (early stopping, patience " + spec.patience() + ")"
                             : "", Splits.heldOutName(ctx));
+            listeners.add(RoundProgress.logged(run, spec.epochs(), engine.roundsPerEpoch(), PROGRESS_SECONDS));
             return new RoundLoop(engine, listeners, spec.epochs()).run(start);
         }
     }

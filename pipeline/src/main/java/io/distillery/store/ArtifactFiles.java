@@ -127,21 +127,47 @@ public final class ArtifactFiles {
     }
 
     /**
+     * The identity of a dataset for provenance and up-to-date checks, from its listing alone: SHA-256 over the
+     * relative name, length and modification time of every data file under {@code path} (a file or a directory), in
+     * name order, with the bookkeeping files left out as in {@link #contentHash}. No file is opened, so this costs one
+     * listing whatever the data's size (hashing the content streamed every byte through the driver, hours at
+     * terabyte scale on an object store). Rewriting, adding, removing or renaming a file changes it, and so does
+     * copying the data without preserving modification times (the stages then run again: the safe side); what it
+     * cannot see is a file changed in place to the same length with its old modification time restored.
+     */
+    public String dataIdentity(String path) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            FileSystem fs = fs(path);
+            Path root = fs.makeQualified(new Path(path));
+            String rootText = root.toString();
+            for (FileStatus f : sortedDataFiles(fs, root)) {
+                String relative = f.getPath().toString().substring(rootText.length());
+                digest.update((relative + '\0' + f.getLen() + '\0' + f.getModificationTime() + '\n')
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new DistilleryException("Cannot list " + path + " to identify it: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * SHA-256 over the relative names and contents of the data files under {@code path} (a file or a directory),
      * in name order; bookkeeping files ({@code metadata.json}, {@code _SUCCESS}, checksums, hidden files) are left
-     * out so that the hash identifies the data alone.
+     * out so that the hash identifies the data alone. Every byte passes through the calling JVM: meant for model
+     * files, which are small and whose identity must survive a copy; datasets use {@link #dataIdentity}.
      */
     public String contentHash(String path) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             FileSystem fs = fs(path);
             Path root = fs.makeQualified(new Path(path));
-            List<FileStatus> files = new ArrayList<>();
-            collectDataFiles(fs, root, files);
-            files.sort(Comparator.comparing(f -> f.getPath().toString()));
             byte[] buffer = new byte[1 << 16];
             String rootText = root.toString();
-            for (FileStatus f : files) {
+            for (FileStatus f : sortedDataFiles(fs, root)) {
                 String relative = f.getPath().toString().substring(rootText.length());
                 digest.update(relative.getBytes(StandardCharsets.UTF_8));
                 try (InputStream in = fs.open(f.getPath())) {
@@ -157,6 +183,13 @@ public final class ArtifactFiles {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static List<FileStatus> sortedDataFiles(FileSystem fs, Path root) throws IOException {
+        List<FileStatus> files = new ArrayList<>();
+        collectDataFiles(fs, root, files);
+        files.sort(Comparator.comparing(f -> f.getPath().toString()));
+        return files;
     }
 
     private static void collectDataFiles(FileSystem fs, Path p, List<FileStatus> out) throws IOException {

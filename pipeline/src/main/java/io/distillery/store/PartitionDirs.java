@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * The Hive-style partition directories of a dataset or store ({@code date=2026-11-27/}, nested one level per
  * partition column), named by their path relative to the root. Incremental soft targets compare these names between
  * the input and the store, move new leaf directories into the store (one rename each, so a reader sees a partition
- * whole or not at all), and record a content hash per partition to notice an input partition that changed.
+ * whole or not at all), and record each partition's files identity ({@link ArtifactFiles#dataIdentity}) to notice one that changed.
  */
 public final class PartitionDirs {
     private PartitionDirs() {
@@ -40,11 +40,11 @@ public final class PartitionDirs {
         return out;
     }
 
-    /** {@code relative -> content hash} of every leaf partition under {@code root}, in name order. */
+    /** {@code relative -> files identity} of every leaf partition under {@code root}, in name order. */
     public static Map<String, String> hashes(ArtifactFiles files, String root, List<String> columns) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String relative : list(files, root, columns)) {
-            out.put(relative, files.contentHash(root + "/" + relative));
+            out.put(relative, files.dataIdentity(root + "/" + relative));
         }
         return out;
     }

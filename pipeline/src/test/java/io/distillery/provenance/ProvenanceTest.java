@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Provenance JSON round trip, credential redaction, content hashes and atomic outputs on the local file system. */
+/** Provenance JSON round trip, credential redaction, content hashes, data identities and atomic outputs on the local file system. */
 class ProvenanceTest {
 
     private static Provenance sample() {
@@ -120,6 +121,50 @@ class ProvenanceTest {
         Files.writeString(dir.resolve("f.bin"), "abc");
         assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
                 files.contentHash(dir.resolve("f.bin").toString()));
+    }
+
+    @Test
+    void dataIdentityFollowsTheListingWithoutReadingTheFiles(@TempDir Path dir) throws IOException {
+        ArtifactFiles files = ArtifactFiles.local();
+        Path a = dir.resolve("a");
+        Files.createDirectories(a.resolve("sub"));
+        Path part0 = Files.writeString(a.resolve("part-0.parquet"), "one");
+        Path part1 = Files.writeString(a.resolve("sub/part-1.parquet"), "two");
+        FileTime t0 = FileTime.fromMillis(1_700_000_000_000L);
+        Files.setLastModifiedTime(part0, t0);
+        Files.setLastModifiedTime(part1, t0);
+        String id = files.dataIdentity(a.toString());
+        assertEquals(64, id.length());
+        assertEquals(id, files.dataIdentity(a.toString()));
+
+        // Bookkeeping files do not count; the same listing elsewhere (times kept, as cp -p does) is the same data.
+        Files.writeString(a.resolve(ArtifactFiles.METADATA), "{}");
+        Files.writeString(a.resolve(ArtifactFiles.SUCCESS), "");
+        Files.writeString(a.resolve(".part-0.parquet.crc"), "x");
+        assertEquals(id, files.dataIdentity(a.toString()));
+        Path b = dir.resolve("b");
+        Files.createDirectories(b.resolve("sub"));
+        Files.setLastModifiedTime(Files.writeString(b.resolve("part-0.parquet"), "one"), t0);
+        Files.setLastModifiedTime(Files.writeString(b.resolve("sub/part-1.parquet"), "two"), t0);
+        assertEquals(id, files.dataIdentity(b.toString()));
+
+        // The contents are never read: the same lengths and times give the same identity whatever the bytes ...
+        Files.setLastModifiedTime(Files.writeString(part1, "twO"), t0);
+        assertEquals(id, files.dataIdentity(a.toString()));
+        // ... while a rewrite (a new modification time), a new length, a rename or a new file each change it.
+        Files.setLastModifiedTime(part1, FileTime.fromMillis(t0.toMillis() + 1));
+        assertNotEquals(id, files.dataIdentity(a.toString()));
+        Files.setLastModifiedTime(part1, t0);
+        Files.setLastModifiedTime(Files.writeString(part1, "three"), t0);
+        assertNotEquals(id, files.dataIdentity(a.toString()));
+        Files.setLastModifiedTime(Files.writeString(part1, "two"), t0);
+        assertEquals(id, files.dataIdentity(a.toString()));
+        Files.move(part1, a.resolve("sub/part-2.parquet"));
+        assertNotEquals(id, files.dataIdentity(a.toString()));
+        Files.move(a.resolve("sub/part-2.parquet"), part1);
+        Files.setLastModifiedTime(Files.writeString(a.resolve("part-3.parquet"), ""), t0);
+        assertNotEquals(id, files.dataIdentity(a.toString()));
+        assertNotEquals(files.dataIdentity(a.toString()), files.contentHash(a.toString()));
     }
 
     @Test
