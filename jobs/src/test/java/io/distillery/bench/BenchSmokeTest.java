@@ -77,7 +77,11 @@ class BenchSmokeTest {
         assertEquals(3 + 2 * 2, ratios.size());
         for (JsonNode r : ratios) {
             positive(r.get("value").asDouble(), r);
+            positive(r.get("min").asDouble(), r);
+            assertTrue(r.get("min").asDouble() <= r.get("max").asDouble(), r::toString);
         }
+        // A smoke run's timed runs last well under 10 s: the report must not pass them off as reliable.
+        assertTrue(json.get("unreliable").size() > 0, json::toString);
     }
 
     private static void positive(double v, JsonNode where) {
