@@ -18,7 +18,8 @@
 #   DATA_DIR        holds train/ and test/ Parquet (default data/fashion-mnist; data-samples/fetch-fashion-mnist.sh)
 #   SEEDS           student seeds (default "1 2 3")
 #   RUN_DIR         where everything goes (default target/runs/loss-terms)
-#   TEACHER_EPOCHS, STUDENT_EPOCHS   override the config's 8 and 20 (e.g. 1 and 2 to check the script on the sample)
+#   TEACHER_EPOCHS, STUDENT_EPOCHS   override the config's 8 and at most 60 (e.g. 1 and 2 to check the script on
+#                   the sample)
 #   CONV_STUDENT_EPOCHS  epochs of the three convolutional students (default 5, or STUDENT_EPOCHS when set): each
 #                   full-data epoch takes 65-70 s here (the student alone too: it passes over its labelled rows
 #                   20 times per epoch, as many minibatches), so 5 epochs keep the 9 conv runs under an hour; they are
