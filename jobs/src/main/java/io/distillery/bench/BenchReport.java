@@ -103,8 +103,8 @@ public final class BenchReport {
                     + "median run of %s: raise --rows or --epochs.", MIN_RUN_SECONDS, String.join(", ", shortRuns)));
         }
         if (!fewRuns.isEmpty()) {
-            problems.add("medians of fewer than " + MIN_RUNS + " runs are not stable; runs of " + String.join(", ", fewRuns)
-                    + ": raise --repeats.");
+            problems.add("medians of fewer than " + MIN_RUNS + " runs are not stable; runs of "
+                    + String.join(", ", fewRuns) + ": raise --repeats.");
         }
         return problems;
     }

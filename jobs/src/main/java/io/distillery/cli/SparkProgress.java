@@ -16,8 +16,11 @@ import scala.Tuple4;
 import scala.collection.JavaConverters;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -49,6 +52,8 @@ final class SparkProgress extends SparkListener {
         long finishedRead;
         long finishedWritten;
         final Map<Long, long[]> running = new HashMap<>();
+        /** Ended tasks: a heartbeat sent before a task ended can arrive after its end and must not revive it. */
+        final Set<Long> ended = new HashSet<>();
         /** Ids of the stage's record-count accumulators: heartbeats carry ids and values, not names. */
         long readId = -1;
         long writtenId = -1;
@@ -111,6 +116,7 @@ final class SparkProgress extends SparkListener {
             return;
         }
         stage.running.remove(event.taskInfo().taskId());
+        stage.ended.add(event.taskInfo().taskId());
         if (event.taskInfo().successful()) {
             stage.done++;
             if (event.taskMetrics() != null) {
@@ -126,7 +132,7 @@ final class SparkProgress extends SparkListener {
         for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> task
                 : JavaConverters.seqAsJavaList(event.accumUpdates())) {
             Stage stage = active.get((Integer) task._2());
-            if (stage == null) {
+            if (stage == null || stage.ended.contains((Long) task._1())) {
                 continue;
             }
             long[] counts = stage.running.computeIfAbsent((Long) task._1(), id -> new long[2]);
@@ -157,8 +163,9 @@ final class SparkProgress extends SparkListener {
                 read += counts[0];
                 written += counts[1];
             }
-            lines.accept(String.format("Spark stage %d (%s): %d/%d tasks done, %,d records read, %,d written, %.0f s",
-                    id, stage.name, stage.done, stage.tasks, read, written, (now - stage.start) / 1e9));
+            lines.accept(String.format(Locale.ROOT, "Spark stage %d (%s): %d/%d tasks done, %,d records read, "
+                    + "%,d written, %.0f s", id, stage.name, stage.done, stage.tasks, read, written,
+                    (now - stage.start) / 1e9));
         });
     }
 }

@@ -29,7 +29,8 @@ import java.util.Map;
  * whole or not at all; {@code metadata.json} is rewritten last. A run killed between two renames leaves complete
  * partitions only, and the next run adds the rest. Before any work, the store must have been made by the same
  * teacher with the same taps, classes, width and partitioning, every input partition already stored must be
- * unchanged since (its files identity, names, lengths and modification times, is recorded in the store), and the new rows' ids must not already be stored.
+ * unchanged since (its files identity, names, lengths and modification times, is recorded in the store), and the
+ * new rows' ids must not already be stored.
  * The run holds the store's {@link OutputLock} throughout, so a second run on the same store fails at once.
  */
 final class IncrementalSoftTargets {

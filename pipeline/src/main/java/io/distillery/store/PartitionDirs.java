@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * The Hive-style partition directories of a dataset or store ({@code date=2026-11-27/}, nested one level per
  * partition column), named by their path relative to the root. Incremental soft targets compare these names between
  * the input and the store, move new leaf directories into the store (one rename each, so a reader sees a partition
- * whole or not at all), and record each partition's files identity ({@link ArtifactFiles#dataIdentity}) to notice one that changed.
+ * whole or not at all), and record each partition's files identity ({@link ArtifactFiles#dataIdentity}) to notice
+ * one that changed.
  */
 public final class PartitionDirs {
     private PartitionDirs() {

@@ -3,6 +3,7 @@ package io.distillery.train;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -82,8 +83,8 @@ public final class RoundProgress implements RoundListener {
         }
         lastLine = now;
         int round = state.roundInEpoch();
-        lines.line(String.format("%s: epoch %d/%d, round %d/%d (%d%%), %,d minibatches, %.1f s into the epoch, "
-                        + "loss %.4f", run, state.epoch() + 1, epochs, round, roundsPerEpoch,
+        lines.line(String.format(Locale.ROOT, "%s: epoch %d/%d, round %d/%d (%d%%), %,d minibatches, %.1f s into "
+                        + "the epoch, loss %.4f", run, state.epoch() + 1, epochs, round, roundsPerEpoch,
                 100L * round / roundsPerEpoch, batches, (now - epochStart) / 1e9, lossSum / Math.max(1, batches)));
     }
 }

@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Provenance JSON round trip, credential redaction, content hashes, data identities and atomic outputs on the local file system. */
+/**
+ * Provenance JSON round trip, credential redaction, content hashes, data identities and atomic outputs on the local
+ * file system.
+ */
 class ProvenanceTest {
 
     private static Provenance sample() {
