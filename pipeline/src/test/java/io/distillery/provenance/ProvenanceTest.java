@@ -91,6 +91,13 @@ class ProvenanceTest {
         assertTrue(r.contains("password="), r);
     }
 
+    /** The files a stage writes beside its data, which neither a content hash nor a data identity counts. */
+    private static void writeBookkeeping(Path dir) throws IOException {
+        Files.writeString(dir.resolve(ArtifactFiles.METADATA), "{}");
+        Files.writeString(dir.resolve(ArtifactFiles.SUCCESS), "");
+        Files.writeString(dir.resolve(".part-0.parquet.crc"), "x");
+    }
+
     @Test
     void contentHashIsStableAndSensitiveToContent(@TempDir Path dir) throws IOException {
         ArtifactFiles files = ArtifactFiles.local();
@@ -103,9 +110,7 @@ class ProvenanceTest {
         assertEquals(h, files.contentHash(a.toString()));
 
         // Bookkeeping files do not count; the same data elsewhere hashes the same.
-        Files.writeString(a.resolve(ArtifactFiles.METADATA), "{}");
-        Files.writeString(a.resolve(ArtifactFiles.SUCCESS), "");
-        Files.writeString(a.resolve(".part-0.parquet.crc"), "x");
+        writeBookkeeping(a);
         assertEquals(h, files.contentHash(a.toString()));
         Path b = dir.resolve("b");
         Files.createDirectories(b.resolve("sub"));
@@ -141,9 +146,7 @@ class ProvenanceTest {
         assertEquals(id, files.dataIdentity(a.toString()));
 
         // Bookkeeping files do not count; the same listing elsewhere (times kept, as cp -p does) is the same data.
-        Files.writeString(a.resolve(ArtifactFiles.METADATA), "{}");
-        Files.writeString(a.resolve(ArtifactFiles.SUCCESS), "");
-        Files.writeString(a.resolve(".part-0.parquet.crc"), "x");
+        writeBookkeeping(a);
         assertEquals(id, files.dataIdentity(a.toString()));
         Path b = dir.resolve("b");
         Files.createDirectories(b.resolve("sub"));
