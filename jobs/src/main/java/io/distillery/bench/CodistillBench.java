@@ -6,6 +6,7 @@ import io.distillery.loss.CoDistillationLoss;
 import io.distillery.loss.TermSpec;
 import io.distillery.model.ModelFactory;
 import io.distillery.store.SoftTargetSchema;
+import io.distillery.config.TrainSpec;
 import io.distillery.train.AveragingEngine;
 import io.distillery.train.CoDistillationStep;
 import io.distillery.train.HeldOutAccuracy;
@@ -81,13 +82,14 @@ final class CodistillBench {
         Dataset<Row> train = read(o.data, o.rows);
         Dataset<Row> test = read(o.test, 10_000);
         int width = train.select(SoftTargetSchema.FEATURES).first().getList(0).size();
-        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(train, 2, width, RowLabels.oneHot(10));
-        JavaRDD<TrainingBlock> testBlocks = TrainingBlocks.pack(test, 2, width, RowLabels.oneHot(10));
-        long rows = blocks.map(TrainingBlock::rows).reduce(Integer::sum);
+        TrainingBlocks blocks = TrainingBlocks.pack(train, 2, width, RowLabels.oneHot(10), TrainSpec.DEFAULT_BLOCK_MB);
+        TrainingBlocks testBlocks = TrainingBlocks.pack(test, 2, width, RowLabels.oneHot(10),
+                TrainSpec.DEFAULT_BLOCK_MB);
+        long rows = blocks.rdd().map(TrainingBlock::rows).reduce(Integer::sum);
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "co-distillation bench: %d training rows on 2 workers, %d held-out "
                         + "rows; models 784-%d-10, Adam 1e-3, batch %d, averaging every %d minibatches; machine %s, "
-                        + "load %s%n%n", rows, testBlocks.map(TrainingBlock::rows).reduce(Integer::sum), o.hidden,
+                        + "load %s%n%n", rows, testBlocks.rdd().map(TrainingBlock::rows).reduce(Integer::sum), o.hidden,
                 o.batchSize, o.averagingFrequency, Machine.describe(spark).get("cpu"), Machine.loadAverage()));
         try {
             peerTermPrice(blocks, out);
@@ -134,7 +136,7 @@ final class CodistillBench {
                 CoDistillationStep.Target.MEAN_PROBABILITY, 1.0, weight, 0, 10);
     }
 
-    private void peerTermPrice(JavaRDD<TrainingBlock> blocks, StringBuilder out) {
+    private void peerTermPrice(TrainingBlocks blocks, StringBuilder out) {
         Pair with = pair(false);
         Pair without = pair(false);
         long bytes = with.state().trainable().values().stream().mapToLong(s -> s.withoutUpdater().bytes()).sum();
@@ -180,7 +182,7 @@ final class CodistillBench {
         return (System.nanoTime() - t0) / 1e6 / rounds;
     }
 
-    private void timeToTarget(JavaRDD<TrainingBlock> blocks, JavaRDD<TrainingBlock> testBlocks,
+    private void timeToTarget(TrainingBlocks blocks, TrainingBlocks testBlocks,
                               StringBuilder out) {
         HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, testBlocks, 10, 1024);
         out.append(String.format(Locale.ROOT, "3. Rounds and training time to held-out cross-entropy <= %.3f "

@@ -51,10 +51,11 @@ final class TrainingBench {
         Dataset<Row> storeRows = s.spark.read().option("pathGlobFilter", "*.parquet").parquet(store)
                 .select(SoftTargetSchema.ID, SoftTargetSchema.LABEL, SoftTargetSchema.FEATURES,
                         SoftTargetSchema.LOGITS);
-        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(storeRows, s.partitions, s.width,
-                RowLabels.distillation(classes, d.labelledFraction(), s.cfg.seed()));
-        long packed = blocks.map(TrainingBlock::rows).reduce(Integer::sum);
-        List<List<TrainingBlock>> byPartition = blocks.glom().collect();
+        TrainingBlocks blocks = TrainingBlocks.pack(storeRows, s.partitions, s.width,
+                RowLabels.distillation(classes, d.labelledFraction(), s.cfg.seed()), TrainSpec.DEFAULT_BLOCK_MB);
+        long packed = blocks.rdd().map(TrainingBlock::rows).reduce(Integer::sum);
+        // The plain loop takes each block for a partition of its own: the same rows, in its own order.
+        List<List<TrainingBlock>> byPartition = blocks.rdd().glom().collect();
         TrainSpec spec = new TrainSpec(1, s.batchSize, s.averagingFrequency, s.partitions, "distillery");
         s.report.settings().put("student loss", new DistillationLoss(d.temperature(), d.alpha(), classes).toString()
                 + ", labels [one-hot (labelled fraction " + d.labelledFraction() + ") | teacher logits]");
@@ -76,7 +77,7 @@ final class TrainingBench {
         return configured.equals("800,800") ? List.of(configured) : List.of(configured, "800,800");
     }
 
-    private void student(String hidden, JavaRDD<TrainingBlock> blocks, List<List<TrainingBlock>> byPartition,
+    private void student(String hidden, TrainingBlocks blocks, List<List<TrainingBlock>> byPartition,
                          long packed, TrainSpec spec, int classes) {
         ModelSpec base = s.cfg.studentModel();
         List<LayerSpec> layers = new ArrayList<>();
@@ -132,7 +133,7 @@ final class TrainingBench {
                         s.threads.apply(setting);
                         s.timed(warmUp ? null : mDl4j, dl4j::fitEpoch);
                         s.threads.restore();
-                        dropLeakedRdds(blocks);
+                        dropLeakedRdds(blocks.rdd());
                     }
                     LOG.info("bench: {}, threads {}, {} {}", model, setting, warmUp ? "warm-up" : "repeat", r);
                 }

@@ -22,7 +22,7 @@ import io.distillery.train.Network;
 import io.distillery.train.RowLabels;
 import io.distillery.train.SnapshotExchange;
 import io.distillery.train.TrainedModel;
-import io.distillery.train.TrainingBlock;
+import io.distillery.train.BlockLayout;
 import io.distillery.train.TrainingBlocks;
 import io.distillery.train.TrainingState;
 import org.apache.spark.api.java.JavaRDD;
@@ -93,14 +93,14 @@ public final class CodistillJob {
         int width = in.width();
         RowLabels packing = in.packing();
         Map<String, MultiLayerNetwork> nets = networks(cfg, width);
-        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(Splits.training(ctx, in.rows()), workers, width,
-                packing);
-        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, in.rows(), width);
+        TrainingBlocks blocks = TrainingBlocks.pack(Splits.training(ctx, in.rows()), workers, width,
+                packing, c.train().blockMb());
+        TrainingBlocks testBlocks = Splits.heldOut(ctx, in.rows(), width, c.train().blockMb());
         try {
-            // One pass over the packed blocks gives both the shards' row counts and the epoch's length.
-            List<Integer> rowsByPartition = rowsByPartition(blocks);
-            List<TrainedModel> models = models(c, nets, packing, rowsByPartition, workers);
-            int roundsPerEpoch = roundsPerEpoch(rowsByPartition, c);
+            // The layout gives both the shards' row counts and the epoch's length.
+            BlockLayout layout = blocks.layout();
+            List<TrainedModel> models = models(c, nets, packing, layout, workers);
+            int roundsPerEpoch = layout.roundsPerEpoch(c.train().batchSize(), c.train().averagingFrequency());
             long burnIn = Math.round(c.burnInEpochs() * roundsPerEpoch);
             LOG.info("codistill: {} models {} on {} partitions ({}); labels {}; loss = {}; exchange every "
                             + "{} rounds after a burn-in of {} rounds; labelled fraction {}", nets.size(),
@@ -226,18 +226,8 @@ public final class CodistillJob {
     }
 
     /** Rows of each packed partition, in partition order. */
-    private static List<Integer> rowsByPartition(JavaRDD<TrainingBlock> blocks) {
-        return blocks.mapPartitionsWithIndex((p, it) -> {
-            int n = 0;
-            while (it.hasNext()) {
-                n += it.next().rows();
-            }
-            return List.of(n).iterator();
-        }, true).collect();
-    }
-
     private static List<TrainedModel> models(CodistillSpec c, Map<String, MultiLayerNetwork> nets,
-                                             RowLabels packing, List<Integer> rowsByPartition, int workers) {
+                                             RowLabels packing, BlockLayout layout, int workers) {
         List<TrainedModel> models = new ArrayList<>();
         ConfigProblems problems = new ConfigProblems();
         int k = 0;
@@ -248,7 +238,7 @@ public final class CodistillJob {
                 long rows = 0;
                 for (int p = k; p < workers; p += nets.size()) {
                     mine.add(p);
-                    rows += rowsByPartition.get(p);
+                    rows += layout.rowsOf(p);
                 }
                 problems.check(rows > 0, "Key distillery.codistill.data is 'shards', and partitions " + mine
                         + " of the training data, model '" + e.getKey() + "''s shard, hold no rows; use fewer "
@@ -260,13 +250,6 @@ public final class CodistillJob {
         }
         problems.throwIfAny();
         return models;
-    }
-
-    /** As the engine counts them: the largest partition's minibatches, in rounds of the averaging frequency. */
-    private static int roundsPerEpoch(List<Integer> rowsByPartition, CodistillSpec c) {
-        int batch = c.train().batchSize();
-        int maxBatches = rowsByPartition.stream().mapToInt(n -> (n + batch - 1) / batch).max().orElse(0);
-        return (maxBatches + c.train().averagingFrequency() - 1) / c.train().averagingFrequency();
     }
 
     private static void save(JobContext ctx, CodistillSpec c, Map<String, MultiLayerNetwork> nets,

@@ -133,10 +133,10 @@ public final class DistillJob {
         long t0 = System.nanoTime();
         Dataset<Row> trainRows = baseline ? Splits.baselineRows(ctx, Splits.training(ctx, rows))
                 : Splits.training(ctx, rows);
-        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(trainRows,
-                ctx.workers(role.train().workers()), width, plan.rows());
+        TrainingBlocks trainBlocks = TrainingBlocks.pack(trainRows,
+                ctx.workers(role.train().workers()), width, plan.rows(), role.train().blockMb());
         // A named validation or test set is read as the student reads it (its own view, when cross-modal).
-        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, rows, width, true);
+        TrainingBlocks testBlocks = Splits.heldOut(ctx, rows, width, true, role.train().blockMb());
         LOG.info("{}: {} parameters ({} while training); labels {}; loss = {}; labelled fraction {}{}", name,
                 plan.exported().numParams(), plan.trained().numParams(), plan.layout(), plan.formula(),
                 cfg.distill().labelledFraction(), baseline && cfg.distill().labelledFraction() < 1.0

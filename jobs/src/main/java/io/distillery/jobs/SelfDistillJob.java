@@ -171,9 +171,9 @@ public final class SelfDistillJob {
             ranges[2 * k + 1] = packing.width();
         }
         TrainedModel model = new TrainedModel(name, net.blueprint(), ranges, new int[0]);
-        JavaRDD<TrainingBlock> blocks = TrainingBlocks.pack(Splits.training(ctx, rows),
-                ctx.workers(cfg.student().train().workers()), width, packing);
-        JavaRDD<TrainingBlock> heldOutBlocks = Splits.heldOut(ctx, rows, width);
+        TrainingBlocks blocks = TrainingBlocks.pack(Splits.training(ctx, rows),
+                ctx.workers(cfg.student().train().workers()), width, packing, cfg.student().train().blockMb());
+        TrainingBlocks heldOutBlocks = Splits.heldOut(ctx, rows, width, cfg.student().train().blockMb());
         try {
             LOG.info("{}: {} parameters, exits {} on {}; labels {}; {}; labelled fraction {}", name,
                     graph.numParams(), outputs, spec.exits(), packing.layout(), loss(cfg, alone),

@@ -3,10 +3,8 @@ package io.distillery.jobs;
 import io.distillery.store.SoftTargetSchema;
 import io.distillery.train.LabelledSubset;
 import io.distillery.train.RowLabels;
-import io.distillery.train.TrainingBlock;
 import io.distillery.train.TrainingBlocks;
 import io.distillery.train.ValidationSplit;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -70,17 +68,18 @@ final class Splits {
 
     /**
      * The held-out blocks of the per-epoch figure: the validation rows of {@code rows} (the stage's whole training
-     * input), or the validation set {@code data.validation}, or the test set, packed with one-hot labels.
+     * input), or the validation set {@code data.validation}, or the test set, packed with one-hot labels in blocks
+     * of about {@code blockMb} MB (the training run's {@code train.block-mb}).
      */
-    static JavaRDD<TrainingBlock> heldOut(JobContext ctx, Dataset<Row> rows, int width) {
-        return heldOut(ctx, rows, width, false);
+    static TrainingBlocks heldOut(JobContext ctx, Dataset<Row> rows, int width, int blockMb) {
+        return heldOut(ctx, rows, width, false, blockMb);
     }
 
     /**
      * The held-out blocks as above; for a {@code student}, a named validation or test set is read through the
      * student's own view when one is configured (cross-modal), as the store it trains on holds that view.
      */
-    static JavaRDD<TrainingBlock> heldOut(JobContext ctx, Dataset<Row> rows, int width, boolean student) {
+    static TrainingBlocks heldOut(JobContext ctx, Dataset<Row> rows, int width, boolean student, int blockMb) {
         double fraction = ctx.config().data().validationFraction();
         Dataset<Row> heldOut;
         if (fraction > 0.0) {
@@ -90,6 +89,7 @@ final class Splits {
             heldOut = ctx.config().data().validation().isBlank() ? Inputs.test(ctx) : Inputs.validation(ctx);
             heldOut = student ? Inputs.studentView(ctx, heldOut) : heldOut;
         }
-        return TrainingBlocks.pack(heldOut, ctx.workers(0), width, RowLabels.oneHot(ctx.config().data().numClasses()));
+        return TrainingBlocks.pack(heldOut, ctx.workers(0), width, RowLabels.oneHot(ctx.config().data().numClasses()),
+                blockMb);
     }
 }

@@ -58,14 +58,14 @@ public final class TrainTeacherJob {
         int classes = cfg.data().numClasses();
         String fingerprint = fingerprint(ctx);
 
-        JavaRDD<TrainingBlock> trainBlocks = TrainingBlocks.pack(train, ctx.workers(teacher.train().workers()), width,
-                RowLabels.oneHot(classes));
-        JavaRDD<TrainingBlock> testBlocks = Splits.heldOut(ctx, all, width);
+        TrainingBlocks trainBlocks = TrainingBlocks.pack(train, ctx.workers(teacher.train().workers()), width,
+                RowLabels.oneHot(classes), teacher.train().blockMb());
+        TrainingBlocks testBlocks = Splits.heldOut(ctx, all, width, teacher.train().blockMb());
         MultiLayerNetwork net = ModelFactory.build(teacher.model(), width, cfg.data().inputShape(), classes,
                 new LossMCXENT(), cfg.seed());
         LOG.info("teacher: {} parameters, {} layers, training {} epochs on {} partitions; {}, feature scaling {}",
                 net.numParams(), teacher.model().layers().size(), teacher.train().epochs(),
-                trainBlocks.getNumPartitions(), ctx.preparation().labels().describe(),
+                trainBlocks.workers(), ctx.preparation().labels().describe(),
                 ctx.preparation().scaling().describe());
 
         Provenance provenance = ctx.provenance(STAGE,

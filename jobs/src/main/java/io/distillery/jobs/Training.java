@@ -20,9 +20,8 @@ import io.distillery.train.RoundListener;
 import io.distillery.train.RoundLoop;
 import io.distillery.train.RoundStep;
 import io.distillery.train.TrainedModel;
-import io.distillery.train.TrainingBlock;
+import io.distillery.train.TrainingBlocks;
 import io.distillery.train.TrainingState;
-import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,8 +75,8 @@ final class Training {
      * Trains one model (a teacher, a student, a baseline) through {@code plan}; the per-epoch held-out accuracy is
      * that of the exported plain network.
      */
-    static Trained trainOne(JobContext ctx, String run, RoleSpec role, JavaRDD<TrainingBlock> train,
-                            JavaRDD<TrainingBlock> heldOutBlocks, StudentPlan plan, Provenance provenance) {
+    static Trained trainOne(JobContext ctx, String run, RoleSpec role, TrainingBlocks train,
+                            TrainingBlocks heldOutBlocks, StudentPlan plan, Provenance provenance) {
         HeldOutAccuracy heldOut = heldOut(ctx, heldOutBlocks);
         TrainingState fresh = new TrainingState(Map.of(run, ModelState.of(plan.trained())));
         TrainingState end = train(ctx, run, role.path(), role.train(), train, List.of(plan.model(run)),
@@ -101,7 +100,7 @@ final class Training {
     }
 
     /** Held-out accuracy on the cached test blocks, at the evaluation batch size. */
-    static HeldOutAccuracy heldOut(JobContext ctx, JavaRDD<TrainingBlock> test) {
+    static HeldOutAccuracy heldOut(JobContext ctx, TrainingBlocks test) {
         return new HeldOutAccuracy(ctx.sc(), test, ctx.config().data().numClasses(),
                 ctx.config().evaluate().batchSize());
     }
@@ -116,7 +115,7 @@ final class Training {
      * @param schemeListeners listeners of the scheme, run before progress logging and checkpoints
      */
     static TrainingState train(JobContext ctx, String run, String outputPath, TrainSpec spec,
-                               JavaRDD<TrainingBlock> blocks, List<TrainedModel> models, RoundStep step,
+                               TrainingBlocks blocks, List<TrainedModel> models, RoundStep step,
                                TrainingState fresh, ToDoubleFunction<Map.Entry<String, ModelState>> heldOut,
                                Provenance provenance, List<RoundListener> schemeListeners) {
         Checkpoints checkpoints = checkpoints(ctx, outputPath);
@@ -144,7 +143,7 @@ final class Training {
         }
     }
 
-    private static RoundEngine engine(JobContext ctx, TrainSpec spec, JavaRDD<TrainingBlock> blocks,
+    private static RoundEngine engine(JobContext ctx, TrainSpec spec, TrainingBlocks blocks,
                                       List<TrainedModel> models, RoundStep step) {
         if (spec.backend().equals("dl4j")) {
             if (models.size() != 1 || step != RoundStep.FIT) {

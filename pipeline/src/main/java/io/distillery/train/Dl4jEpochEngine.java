@@ -23,7 +23,8 @@ import java.util.Map;
  * same order. Uses the {@code Direct} approach (the default {@code Export} refuses non-local masters on a
  * {@code file:} default file system), does not cache the input itself (DL4J persists it with MEMORY_ONLY_SER, and
  * Spark 3.5 refuses to change a storage level), and turns on {@code saveUpdater}, which defaults to false despite
- * its Javadoc.
+ * its Javadoc. DL4J takes each partition for a worker, so it needs one block per worker (a larger
+ * {@code train.block-mb}); it also holds its whole input in memory, so it cannot train beyond memory.
  */
 public final class Dl4jEpochEngine implements RoundEngine {
     private final JavaSparkContext sc;
@@ -33,14 +34,24 @@ public final class Dl4jEpochEngine implements RoundEngine {
     private final int batchSize;
     private final int averagingFrequency;
 
-    public Dl4jEpochEngine(JavaSparkContext sc, JavaRDD<TrainingBlock> blocks, TrainedModel model, long seed,
+    public Dl4jEpochEngine(JavaSparkContext sc, TrainingBlocks blocks, TrainedModel model, long seed,
                            int batchSize, int averagingFrequency) {
         if (model.blueprint().graph()) {
             throw new DistilleryException("train.backend = dl4j trains plain networks only; "
                     + "feature and relation loss terms need train.backend = distillery.");
         }
+        BlockLayout layout = blocks.layout();
+        if (layout.blocksPerWorker() > 1) {
+            long rows = 0;
+            for (int w = 0; w < layout.workers(); w++) {
+                rows = Math.max(rows, layout.rowsOf(w));
+            }
+            throw new DistilleryException("train.backend = dl4j needs each worker's rows in one block, and they "
+                    + "were packed in " + layout.blocksPerWorker() + " (up to " + rows + " rows per worker); raise "
+                    + "train.block-mb or use train.backend = distillery, which trains beyond memory.");
+        }
         this.sc = sc;
-        this.blocks = blocks;
+        this.blocks = blocks.rdd();
         this.model = model;
         this.seed = seed;
         this.batchSize = batchSize;

@@ -17,9 +17,9 @@ public final class HeldOutAccuracy {
     private final int numClasses;
     private final int batchSize;
 
-    public HeldOutAccuracy(JavaSparkContext sc, JavaRDD<TrainingBlock> blocks, int numClasses, int batchSize) {
+    public HeldOutAccuracy(JavaSparkContext sc, TrainingBlocks blocks, int numClasses, int batchSize) {
         this.sc = sc;
-        this.blocks = blocks;
+        this.blocks = blocks.rdd();
         this.numClasses = numClasses;
         this.batchSize = batchSize;
     }

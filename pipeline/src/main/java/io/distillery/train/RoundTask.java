@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One round on one worker: for every model this partition trains, start from the broadcast averaged state, fit the
- * partition's next {@code averagingFrequency} minibatches of the epoch's shuffled order through the scheme's
- * {@link RoundStep}, and return the resulting states. The minibatches are visited in order and, within a
+ * One round on one worker: for every model this worker trains, start from the broadcast averaged state, fit the
+ * minibatches the round's {@link BlockLayout.RoundPlan} gives it (up to {@code averagingFrequency} of its current
+ * block, in the block's shuffled order of the epoch) through the scheme's {@link RoundStep}, and return the
+ * resulting states. The minibatches are visited in order and, within a
  * minibatch, the models in declaration order. Only small immutable values travel in the closure; networks come
  * from the executor's cache, frozen snapshots from their own broadcast, which changes only at an exchange.
  */
@@ -27,14 +28,13 @@ final class RoundTask implements Function2<Integer, Iterator<TrainingBlock>, Ite
     private final String trainingId;
     private final long seed;
     private final int epoch;
-    private final int roundInEpoch;
     private final long round;
     private final int batchSize;
-    private final int averagingFrequency;
+    private final BlockLayout.RoundPlan plan;
 
     RoundTask(Broadcast<Map<String, ModelState>> trainable, Broadcast<Map<String, TrainingState.Snapshot>> frozen,
               List<TrainedModel> models, RoundStep step, String trainingId, long seed, TrainingState state,
-              int batchSize, int averagingFrequency) {
+              int batchSize, BlockLayout.RoundPlan plan) {
         this.trainable = trainable;
         this.frozen = frozen;
         this.models = models;
@@ -42,21 +42,23 @@ final class RoundTask implements Function2<Integer, Iterator<TrainingBlock>, Ite
         this.trainingId = trainingId;
         this.seed = seed;
         this.epoch = state.epoch();
-        this.roundInEpoch = state.roundInEpoch();
         this.round = state.round();
         this.batchSize = batchSize;
-        this.averagingFrequency = averagingFrequency;
+        this.plan = plan;
     }
 
     @Override
-    public Iterator<Map<String, RoundResult>> call(Integer partition, Iterator<TrainingBlock> blocks) {
+    public Iterator<Map<String, RoundResult>> call(Integer index, Iterator<TrainingBlock> blocks) {
         if (!blocks.hasNext()) {
             return Collections.emptyIterator();
         }
         TrainingBlock block = blocks.next();
-        int first = roundInEpoch * averagingFrequency;
-        int last = Math.min(block.batchCount(batchSize), first + averagingFrequency);
-        List<TrainedModel> mine = models.stream().filter(m -> m.trainsOn(partition)).toList();
+        // The job runs on the plan's blocks only: task i reads the plan's i-th block.
+        int blockPartition = plan.blocks()[index];
+        int worker = plan.workers()[index];
+        int first = plan.firstBatch()[index];
+        int last = plan.lastBatch()[index];
+        List<TrainedModel> mine = models.stream().filter(m -> m.trainsOn(worker)).toList();
         if (first >= last || mine.isEmpty()) {
             return Collections.emptyIterator();
         }
@@ -66,26 +68,26 @@ final class RoundTask implements Function2<Integer, Iterator<TrainingBlock>, Ite
             blueprints.put(m.name(), m.blueprint());
         }
         for (TrainedModel m : mine) {
-            Network net = WorkerModels.trainable(trainingId, partition, m.name(), m.blueprint());
+            Network net = WorkerModels.trainable(trainingId, worker, m.name(), m.blueprint());
             trainable.value().get(m.name()).applyTo(net);
             nets.put(m.name(), net);
         }
-        WorkerRound worker = new WorkerRound(trainingId, partition, round,
+        WorkerRound view = new WorkerRound(trainingId, worker, round,
                 frozen == null ? Map.of() : frozen.value(), blueprints);
-        int[] order = EpochOrder.permutation(block.rows(), seed, epoch, partition);
+        int[] order = EpochOrder.permutation(block.rows(), seed, epoch, blockPartition);
         Map<String, Double> loss = new HashMap<>();
         for (int b = first; b < last; b++) {
-            worker.startBatch(b);
+            view.startBatch(b);
             for (TrainedModel m : mine) {
                 MultiDataSet batch = block.multiMinibatch(order, b, batchSize, m.outputRanges());
-                loss.merge(m.name(), step.fit(m, nets.get(m.name()), batch, worker), Double::sum);
+                loss.merge(m.name(), step.fit(m, nets.get(m.name()), batch, view), Double::sum);
             }
         }
         Map<String, RoundResult> results = new HashMap<>();
         for (TrainedModel m : mine) {
             ModelState after = ModelState.of(nets.get(m.name()));
             results.put(m.name(), new RoundResult(after.params(), after.updater(), last - first, loss.get(m.name()),
-                    after.iteration(), worker.reads(m.name())));
+                    after.iteration(), view.reads(m.name())));
         }
         return List.of(results).iterator();
     }

@@ -5,13 +5,14 @@ import java.util.Arrays;
 
 /**
  * One model of a training run as the workers need to know it: its name (the key of its state), how to build it,
- * which label columns each of its outputs reads, and which data partitions train it.
+ * which label columns each of its outputs reads, and which workers' rows train it.
  *
  * @param name         key in {@link TrainingState#trainable()}
  * @param blueprint    the architecture, rebuilt on each executor
  * @param outputRanges (offset, width) of the label columns of each output, in output order; for a plain network
  *                     one pair, normally the whole label vector
- * @param partitions   the partitions whose rows train this model, ascending; empty means every partition
+ * @param partitions   the workers (data partitions) whose rows train this model, ascending; empty means every
+ *                     worker
  */
 public record TrainedModel(String name, Network.Blueprint blueprint, int[] outputRanges, int[] partitions)
         implements Serializable {
@@ -35,7 +36,7 @@ public record TrainedModel(String name, Network.Blueprint blueprint, int[] outpu
         return new TrainedModel(name, blueprint, outputRanges, shard);
     }
 
-    /** Whether the rows of {@code partition} train this model. */
+    /** Whether the rows of worker {@code partition} train this model. */
     public boolean trainsOn(int partition) {
         return partitions.length == 0 || Arrays.binarySearch(partitions, partition) >= 0;
     }

@@ -14,7 +14,7 @@ import java.util.function.Function;
  */
 public final class WorkerRound {
     private final String trainingId;
-    private final int partition;
+    private final int worker;
     private final long round;
     private final Map<String, TrainingState.Snapshot> frozen;
     private final Map<String, Network.Blueprint> blueprints;
@@ -22,10 +22,10 @@ public final class WorkerRound {
     private final Map<String, Set<String>> reads = new HashMap<>();
     private int batch = -1;
 
-    WorkerRound(String trainingId, int partition, long round, Map<String, TrainingState.Snapshot> frozen,
+    WorkerRound(String trainingId, int worker, long round, Map<String, TrainingState.Snapshot> frozen,
                 Map<String, Network.Blueprint> blueprints) {
         this.trainingId = trainingId;
-        this.partition = partition;
+        this.worker = worker;
         this.round = round;
         this.frozen = frozen;
         this.blueprints = blueprints;
@@ -36,8 +36,9 @@ public final class WorkerRound {
         return round;
     }
 
-    public int partition() {
-        return partition;
+    /** The worker (the data partition, whatever its blocks) running the round. */
+    public int worker() {
+        return worker;
     }
 
     /** Called by the round task before each minibatch: what {@link #memo} keeps is valid for one minibatch. */
@@ -82,6 +83,6 @@ public final class WorkerRound {
         if (s == null) {
             throw new IllegalArgumentException("no frozen snapshot '" + name + "' in " + frozen.keySet());
         }
-        return WorkerModels.frozen(trainingId, partition, name, s, blueprints.get(s.source()));
+        return WorkerModels.frozen(trainingId, worker, name, s, blueprints.get(s.source()));
     }
 }

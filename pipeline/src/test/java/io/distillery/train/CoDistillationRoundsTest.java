@@ -91,7 +91,7 @@ class CoDistillationRoundsTest {
             }
         });
         listeners.addAll(extra);
-        try (AveragingEngine engine = new AveragingEngine(sc, data, models, step, 7, 32, 4)) {
+        try (AveragingEngine engine = new AveragingEngine(sc, TrainingBlocks.onePerWorker(data), models, step, 7, 32, 4)) {
             TrainingState end = new RoundLoop(engine, listeners, epochs)
                     .run(start == null ? new TrainingState(fresh) : start);
             return new Run(end, exchange, batches);
@@ -109,7 +109,7 @@ class CoDistillationRoundsTest {
                         "8\ta\tpeer:b@7 w=1.0", "8\tb\tpeer:a@7 w=1.0"),
                 r.exchange().schedule());
         assertEquals(2, r.state().exchanges());
-        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, RoundLoopTest.blobsOn(sc, 200, 2), 3, 256);
+        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, TrainingBlocks.onePerWorker(RoundLoopTest.blobsOn(sc, 200, 2)), 3, 256);
         for (String m : List.of("a", "b")) {
             double accuracy = heldOut.of(model(1).blueprint(), r.state().model(m));
             assertTrue(accuracy > 0.9, m + " held-out accuracy " + accuracy);

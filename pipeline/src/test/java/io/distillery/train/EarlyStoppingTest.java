@@ -59,7 +59,7 @@ class EarlyStoppingTest {
         };
         List<RoundListener> listeners = List.of(new ProgressLog("test", 10, e -> curve.next()),
                 new EarlyStopping("test", 3), record, new CheckpointListener(ckpt, RoundLoopTest.provenance(), 0));
-        try (AveragingEngine engine = new AveragingEngine(sc, blocks, List.of(m), RoundStep.FIT, 7, 32, 4)) {
+        try (AveragingEngine engine = new AveragingEngine(sc, TrainingBlocks.onePerWorker(blocks), List.of(m), RoundStep.FIT, 7, 32, 4)) {
             return new RoundLoop(engine, listeners, 10).run(
                     start != null ? start : new TrainingState(Map.of("m", ModelState.of(fresh))));
         }

@@ -87,7 +87,7 @@ class RoundLoopTest {
         TrainedModel model = new TrainedModel("m", fresh.blueprint(), ranges, new int[0]);
         TrainingState state = resume ? ckpt.latest().orElseThrow()
                 : new TrainingState(Map.of("m", ModelState.of(fresh)));
-        try (AveragingEngine engine = new AveragingEngine(sc, blocks, List.of(model), RoundStep.FIT, 7, 32, 4)) {
+        try (AveragingEngine engine = new AveragingEngine(sc, TrainingBlocks.onePerWorker(blocks), List.of(model), RoundStep.FIT, 7, 32, 4)) {
             return new RoundLoop(engine, List.of(new CheckpointListener(ckpt, provenance(), 0)), epochs).run(state);
         }
     }
@@ -146,9 +146,115 @@ class RoundLoopTest {
     }
 
     @Test
+    void withManyBlocksPerWorkerEachRoundReadsOneBlockPerWorkerInTheDocumentedOrder() {
+        // 2 workers x 3 blocks (worker 0: partitions 0-2, worker 1: 3-5) of unequal sizes, so rounds end blocks
+        // early and worker 1 runs out of minibatches before worker 0.
+        int[] rows = {150, 70, 40, 100, 64, 33};
+        Random rng = new Random(5);
+        List<TrainingBlock> parts = new ArrayList<>();
+        for (int n : rows) {
+            parts.add(blob(n, rng));
+        }
+        JavaRDD<TrainingBlock> rdd = sc.parallelize(parts, parts.size()).persist(StorageLevel.MEMORY_ONLY());
+        TrainingBlocks blocks = TrainingBlocks.of(rdd, 2);
+        Network fresh = Network.of(freshNet());
+        TrainedModel model = new TrainedModel("m", fresh.blueprint(), new int[]{0, 3}, new int[0]);
+        TrainingState state;
+        try (AveragingEngine engine = new AveragingEngine(sc, blocks, List.of(model), RoundStep.FIT, 7, 32, 4)) {
+            // Worker 0: 5 + 3 + 2 minibatches = 2 + 1 + 1 rounds; worker 1: 4 + 2 + 2 = 1 + 1 + 1.
+            assertEquals(4, engine.roundsPerEpoch());
+            state = new RoundLoop(engine, List.of(), 2).run(new TrainingState(Map.of("m", ModelState.of(fresh))));
+        }
+        // Written out: in each epoch a worker takes its blocks in the layout's visiting order, each block's rows in
+        // their permutation of (seed, epoch, block partition), 4 minibatches per round at most and never two blocks
+        // in one round; every round averages what the workers fitted, weighted by their minibatches.
+        BlockLayout layout = new BlockLayout(2, rows);
+        ModelState avg = ModelState.of(Network.of(freshNet()));
+        for (int epoch = 0; epoch < 2; epoch++) {
+            List<List<int[]>> schedule = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                List<int[]> mine = new ArrayList<>();
+                for (int block : layout.visitingOrder(7, epoch, w)) {
+                    int batches = parts.get(block).batchCount(32);
+                    for (int first = 0; first < batches; first += 4) {
+                        mine.add(new int[]{block, first, Math.min(batches, first + 4)});
+                    }
+                }
+                schedule.add(mine);
+            }
+            for (int round = 0; round < 4; round++) {
+                List<ModelState> after = new ArrayList<>();
+                List<Integer> weights = new ArrayList<>();
+                for (List<int[]> mine : schedule) {
+                    if (round >= mine.size()) {
+                        continue;
+                    }
+                    int[] step = mine.get(round);
+                    Network worker = Network.of(freshNet());
+                    avg.applyTo(worker);
+                    TrainingBlock b = parts.get(step[0]);
+                    int[] order = EpochOrder.permutation(b.rows(), 7, epoch, step[0]);
+                    for (int k = step[1]; k < step[2]; k++) {
+                        worker.fit(b.multiMinibatch(order, k, 32, new int[]{0, 3}));
+                    }
+                    after.add(ModelState.of(worker));
+                    weights.add(step[2] - step[1]);
+                }
+                avg = weightedAverage(after, weights);
+            }
+        }
+        assertEquals(8, state.round());
+        assertArrayEquals(avg.params(), state.model("m").params(), 0f);
+        assertArrayEquals(avg.updater(), state.model("m").updater(), 0f);
+        assertEquals(avg.iteration(), state.model("m").iteration());
+    }
+
+    /** {@code rows} rows of the three blobs of {@link #blobs}. */
+    private static TrainingBlock blob(int rows, Random rng) {
+        float[] x = new float[rows * 8];
+        float[] y = new float[rows * 3];
+        for (int r = 0; r < rows; r++) {
+            int c = rng.nextInt(3);
+            for (int j = 0; j < 8; j++) {
+                x[r * 8 + j] = (float) (rng.nextGaussian() + (j % 3 == c ? 2.0 : 0.0));
+            }
+            y[r * 3 + c] = 1f;
+        }
+        return new TrainingBlock(rows, 8, 3, x, y);
+    }
+
+    /** The average of worker states weighted by their minibatches, summed in double as the engine does. */
+    private static ModelState weightedAverage(List<ModelState> states, List<Integer> weights) {
+        double[] p = new double[states.get(0).params().length];
+        double[] u = new double[states.get(0).updater().length];
+        long total = 0;
+        int iteration = 0;
+        for (int s = 0; s < states.size(); s++) {
+            ModelState st = states.get(s);
+            for (int i = 0; i < p.length; i++) {
+                p[i] += (double) st.params()[i] * weights.get(s);
+            }
+            for (int i = 0; i < u.length; i++) {
+                u[i] += (double) st.updater()[i] * weights.get(s);
+            }
+            total += weights.get(s);
+            iteration = Math.max(iteration, st.iteration());
+        }
+        float[] pf = new float[p.length];
+        float[] uf = new float[u.length];
+        for (int i = 0; i < p.length; i++) {
+            pf[i] = (float) (p[i] / total);
+        }
+        for (int i = 0; i < u.length; i++) {
+            uf[i] = (float) (u[i] / total);
+        }
+        return new ModelState(pf, uf, iteration);
+    }
+
+    @Test
     void learnsAndResumesFromTheWholeState(@TempDir Path dir) {
         JavaRDD<TrainingBlock> train = blobs(400, 1).persist(StorageLevel.MEMORY_ONLY());
-        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, blobs(200, 2), 3, 256);
+        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, TrainingBlocks.onePerWorker(blobs(200, 2)), 3, 256);
         Network.Blueprint blueprint = Network.of(freshNet()).blueprint();
         Checkpoints straight = new Checkpoints(ArtifactFiles.local(), dir.resolve("straight").toString());
         TrainingState once = train(Network.of(freshNet()), train, new int[]{0, 3}, 3, straight, false);
@@ -211,7 +317,7 @@ class RoundLoopTest {
                 () -> Network.of(io.distillery.model.TrainingGraph.build(conf, plain.get()));
         int[] segments = {0, 6, 6, 4, 6, 4};
         JavaRDD<TrainingBlock> train = blobsWithTaps(400, 1).persist(StorageLevel.MEMORY_ONLY());
-        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, blobs(200, 2), 3, 256);
+        HeldOutAccuracy heldOut = new HeldOutAccuracy(sc, TrainingBlocks.onePerWorker(blobs(200, 2)), 3, 256);
         MultiLayerNetwork target = plain.get();
 
         // Straight through 3 epochs...
@@ -238,10 +344,10 @@ class RoundLoopTest {
         Network fresh = Network.of(freshNet());
         TrainedModel model = new TrainedModel("m", fresh.blueprint(), new int[]{0, 3}, new int[0]);
         TrainingState state;
-        try (Dl4jEpochEngine engine = new Dl4jEpochEngine(sc, train, model, 7, 32, 4)) {
+        try (Dl4jEpochEngine engine = new Dl4jEpochEngine(sc, TrainingBlocks.onePerWorker(train), model, 7, 32, 4)) {
             state = new RoundLoop(engine, List.of(), 3).run(new TrainingState(Map.of("m", ModelState.of(fresh))));
         }
-        double accuracy = new HeldOutAccuracy(sc, blobs(200, 2), 3, 256).of(fresh.blueprint(), state.model("m"));
+        double accuracy = new HeldOutAccuracy(sc, TrainingBlocks.onePerWorker(blobs(200, 2)), 3, 256).of(fresh.blueprint(), state.model("m"));
         assertTrue(accuracy > 0.9, "held-out accuracy " + accuracy);
     }
 }
