@@ -36,6 +36,9 @@ public final class Sessions {
         conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
+        // Rows are arrays of hundreds of floats: Spark's default batch of 4,096 rows makes each task's vectorized
+        // reader hold tens of MB per column, which a small executor cannot spare beside its cached blocks.
+        conf.setIfMissing("spark.sql.parquet.columnarReaderBatchSize", "1024");
         if (conf.get("spark.master").startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");  // no lookup of this machine's name on the network
             // Local tasks run in the driver's JVM, and Spark answers an OutOfMemoryError in a task by calling

@@ -3,14 +3,15 @@ package io.distillery.train;
 import java.util.SplittableRandom;
 
 /**
- * The order in which a partition's rows are visited in an epoch: a permutation derived from the run's seed, the
- * epoch and the partition alone, so a resumed or retried task sees exactly the same minibatches.
+ * The order in which a block's rows are visited in an epoch: a permutation derived from the run's seed, the epoch
+ * and the block's partition alone, so a resumed or retried task sees exactly the same minibatches
+ * ({@link BlockLayout} orders the blocks themselves).
  */
 public final class EpochOrder {
     private EpochOrder() {
     }
 
-    /** The visiting order of {@code rows} rows of {@code partition} in {@code epoch}. */
+    /** The visiting order of the {@code rows} rows of block partition {@code partition} in {@code epoch}. */
     public static int[] permutation(int rows, long seed, int epoch, int partition) {
         SplittableRandom rng = new SplittableRandom(mix(seed, epoch, partition));
         int[] order = new int[rows];

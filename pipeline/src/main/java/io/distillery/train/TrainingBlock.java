@@ -8,9 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.io.Serializable;
 
 /**
- * The rows of one data partition packed for training: row-major features and labels in two float arrays.
- * One block per partition is built once from the Parquet rows and cached on its executor; every round gathers its
- * minibatches from it in the epoch's shuffled order, so no row is decoded from Parquet twice.
+ * Rows packed for training: row-major features and labels in two float arrays. A worker's rows are split into
+ * blocks of bounded size ({@link TrainingBlocks}), each built once from the Parquet rows and cached on an executor;
+ * a round gathers its minibatches from one of them in the epoch's shuffled order, so no row is decoded from Parquet
+ * twice.
  * <p>
  * Labels are whatever the loss expects: one-hot classes, or one-hot classes followed by teacher logits, followed
  * for a training graph by the teacher's tapped activations ({@link RowLabels#withTaps}).

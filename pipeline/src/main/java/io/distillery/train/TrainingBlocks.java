@@ -4,10 +4,12 @@ import io.distillery.store.SoftTargetSchema;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -46,12 +48,19 @@ public final class TrainingBlocks {
         long rowBytes = 4L * (inputWidth + labels.width());
         int perWorker = blocksPerWorker(rows, workers, rowBytes, blockMb * MB);
         int partitions = workers * perWorker;
-        Dataset<Row> parts = perWorker == 1 && data.rdd().getNumPartitions() == workers ? data
-                : data.repartition(partitions);
         LOG.info("packing {} rows of {} bytes for {} worker(s): {} block(s) each of at most about {} MB "
                 + "(train.block-mb = {}), cached memory-and-disk", rows, rowBytes, workers, perWorker,
                 Math.max(1, (rows + partitions - 1) / partitions * rowBytes / MB), blockMb);
-        JavaRDD<TrainingBlock> blocks = parts.javaRDD().mapPartitions(it -> pack(it, inputWidth, labels));
+        JavaRDD<TrainingBlock> blocks;
+        if (perWorker == 1 && data.rdd().getNumPartitions() == workers) {
+            blocks = data.javaRDD().mapPartitions(it -> pack(it, inputWidth, labels));
+        } else {
+            // Rows are decoded before the shuffle, and an RDD's round-robin repartition streams them to disk
+            // without sorting: a Dataset's repartition sorts every row first, which needs execution memory that a
+            // small executor does not have. The input's order is deterministic, so the blocks are too.
+            blocks = data.javaRDD().map(row -> TrainingRow.of(row, inputWidth, labels)).repartition(partitions)
+                    .mapPartitions(TrainingBlocks::block);
+        }
         return new TrainingBlocks(blocks.persist(StorageLevel.MEMORY_AND_DISK()), workers);
     }
 
@@ -99,8 +108,25 @@ public final class TrainingBlocks {
                 return List.of(n).iterator();
             }).collect();
             layout = new BlockLayout(workers, rows.stream().mapToInt(Integer::intValue).toArray());
+            Storage where = storage();
+            LOG.info("{} cached: {} MB in memory, {} MB on local disk", layout, where.memoryBytes() / MB,
+                    where.diskBytes() / MB);
         }
         return layout;
+    }
+
+    /** Where Spark holds the cached blocks now: bytes in executor memory and on the executors' local disks. */
+    public Storage storage() {
+        for (RDDInfo info : rdd.context().getRDDStorageInfo()) {
+            if (info.id() == rdd.id()) {
+                return new Storage(info.memSize(), info.diskSize());
+            }
+        }
+        return new Storage(0, 0);
+    }
+
+    /** Bytes of cached blocks in memory and on disk. */
+    public record Storage(long memoryBytes, long diskBytes) {
     }
 
     /** Drops the cached blocks. */
@@ -109,10 +135,54 @@ public final class TrainingBlocks {
     }
 
     static Iterator<TrainingBlock> pack(Iterator<Row> rows, int inputWidth, RowLabels labels) {
-        List<float[]> features = new ArrayList<>();
-        List<float[]> targets = new ArrayList<>();
-        while (rows.hasNext()) {
-            Row row = rows.next();
+        return block(new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public TrainingRow next() {
+                return TrainingRow.of(rows.next(), inputWidth, labels);
+            }
+        });
+    }
+
+    /** The rows of one partition as one block (none for an empty partition). */
+    static Iterator<TrainingBlock> block(Iterator<TrainingRow> rows) {
+        List<TrainingRow> all = new ArrayList<>();
+        rows.forEachRemaining(all::add);
+        if (all.isEmpty()) {
+            return Collections.emptyIterator();
+        }
+        int n = all.size();
+        int inputWidth = all.get(0).features.length;
+        int labelWidth = all.get(0).labels.length;
+        float[] x = new float[n * inputWidth];
+        float[] y = new float[n * labelWidth];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(all.get(i).features, 0, x, i * inputWidth, inputWidth);
+            System.arraycopy(all.get(i).labels, 0, y, i * labelWidth, labelWidth);
+            all.set(i, null);
+        }
+        return List.of(new TrainingBlock(n, inputWidth, labelWidth, x, y)).iterator();
+    }
+
+    /**
+     * One decoded row on its way into a block: its features and its packed labels. A class, not a record: rows
+     * are shuffled, and Spark's Kryo cannot serialize records.
+     */
+    static final class TrainingRow implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final float[] features;
+        private final float[] labels;
+
+        private TrainingRow(float[] features, float[] labels) {
+            this.features = features;
+            this.labels = labels;
+        }
+
+        static TrainingRow of(Row row, int inputWidth, RowLabels labels) {
             List<Float> x = row.getList(row.fieldIndex(SoftTargetSchema.FEATURES));
             float[] f = new float[inputWidth];
             for (int i = 0; i < inputWidth; i++) {
@@ -120,19 +190,7 @@ public final class TrainingBlocks {
             }
             float[] y = new float[labels.width()];
             labels.write(row, y, 0);
-            features.add(f);
-            targets.add(y);
+            return new TrainingRow(f, y);
         }
-        if (features.isEmpty()) {
-            return Collections.emptyIterator();
-        }
-        int n = features.size();
-        float[] x = new float[n * inputWidth];
-        float[] y = new float[n * labels.width()];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(features.get(i), 0, x, i * inputWidth, inputWidth);
-            System.arraycopy(targets.get(i), 0, y, i * labels.width(), labels.width());
-        }
-        return List.of(new TrainingBlock(n, inputWidth, labels.width(), x, y)).iterator();
     }
 }
