@@ -12,12 +12,16 @@
 # validation accuracy has not improved for 5 epochs and keeps its best epoch; the student alone trains on the
 # labelled rows only. The test set is read by evaluate alone. The tables go to stdout and to $RUN_DIR/results.md.
 # Stages whose output is committed are skipped and training resumes from its last epoch checkpoint (--resume), so an
-# interrupted run continues where it stopped.
+# interrupted run continues where it stopped. Each seed's evaluation (metrics.json, a few KB) is also kept in
+# $RESULTS, committed to the repository: a seed whose evaluation is there is not trained again, so the table can be
+# completed over several sessions (the teacher is retrained from seed 1, bit for bit the same: the script stops if
+# its test accuracy differs from the one the kept evaluations recorded). Delete $RESULTS to measure everything anew.
 #
 # usage: deploy/experiments/loss-terms.sh [DATA_DIR]
 #   DATA_DIR        holds train/ and test/ Parquet (default data/fashion-mnist; data-samples/fetch-fashion-mnist.sh)
 #   SEEDS           student seeds (default "1 2 3")
 #   RUN_DIR         where everything goes (default target/runs/loss-terms)
+#   RESULTS         the kept per-seed evaluations (default deploy/experiments/results/loss-terms)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS   override the config's 8 and at most 60 (e.g. 1 and 2 to check the script on
 #                   the sample)
 #   CONV_STUDENT_EPOCHS  epochs of the three convolutional students (default 5, or STUDENT_EPOCHS when set): each
@@ -33,6 +37,7 @@ cd "$ROOT"
 DATA_DIR="${1:-${DATA_DIR:-data/fashion-mnist}}"
 read -r -a SEED_LIST <<< "${SEEDS:-1 2 3}"
 RUN_DIR="${RUN_DIR:-target/runs/loss-terms}"
+RESULTS="${RESULTS:-deploy/experiments/results/loss-terms}"
 DISTILL=deploy/bin/distill
 CONF=conf/fashion-mnist-loss-terms.conf
 SHARED="$RUN_DIR/shared"
@@ -58,6 +63,8 @@ VARIANTS=(
 )
 
 committed() { [[ -f "$1/_SUCCESS" ]]; }
+# The teacher's test accuracy in an evaluation's metrics.json.
+teacher_accuracy() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["models"]["teacher"]["accuracy"])' "$1"; }
 stamp() { date -u +%H:%M:%S; }
 
 echo "== $(stamp) shared teacher and soft-target store (seed 1) ==" >&2
@@ -70,6 +77,12 @@ mlp=() conv=()
 for kind in mlp conv; do
   for seed in "${SEED_LIST[@]}"; do
     dir="$RUN_DIR/seed-$seed"
+    kept="$RESULTS/seed-$seed/evaluation-$kind/metrics.json"
+    if [[ -f "$kept" ]]; then
+      echo "== $(stamp) seed $seed: $kind students kept in $kept ==" >&2
+      if [[ "$kind" == mlp ]]; then mlp+=("$kept"); else conv+=("$kept"); fi
+      continue
+    fi
     models=(--model "teacher=$SHARED/teacher")
     for v in "${VARIANTS[@]}"; do
       IFS='|' read -r name student loss <<< "$v"
@@ -94,7 +107,17 @@ for kind in mlp conv; do
       echo "== $(stamp) seed $seed: evaluate ($kind students) ==" >&2
       "$DISTILL" evaluate "$CONF" "${COMMON[@]}" -P "seed=$seed" -P "evaluate.path=\"$eval_dir\"" "${models[@]}"
     fi
-    if [[ "$kind" == mlp ]]; then mlp+=("$eval_dir/metrics.json"); else conv+=("$eval_dir/metrics.json"); fi
+    for other in "$RESULTS"/seed-*/evaluation-*/metrics.json; do
+      [[ -f "$other" ]] || continue
+      if [[ "$(teacher_accuracy "$other")" != "$(teacher_accuracy "$eval_dir/metrics.json")" ]]; then
+        echo "error: the teacher of this run scores $(teacher_accuracy "$eval_dir/metrics.json") on the test set," \
+             "the one of $other $(teacher_accuracy "$other"): not the same teacher; delete $RESULTS to start anew" >&2
+        exit 1
+      fi
+    done
+    mkdir -p "$(dirname "$kept")"
+    cp "$eval_dir/metrics.json" "$kept"
+    if [[ "$kind" == mlp ]]; then mlp+=("$kept"); else conv+=("$kept"); fi
   done
 done
 

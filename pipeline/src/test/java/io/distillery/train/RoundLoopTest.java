@@ -103,10 +103,8 @@ class RoundLoopTest {
         ModelState avg = ModelState.of(Network.of(freshNet()));
         for (int epoch = 0; epoch < 2; epoch++) {
             for (int round = 0; round < 2; round++) {
-                double[] p = new double[avg.params().length];
-                double[] u = null;
-                long batches = 0;
-                int iteration = 0;
+                List<ModelState> after = new ArrayList<>();
+                List<Integer> weights = new ArrayList<>();
                 for (int part = 0; part < parts.size(); part++) {
                     Network worker = Network.of(freshNet());
                     avg.applyTo(worker);
@@ -116,26 +114,10 @@ class RoundLoopTest {
                     for (int k = 4 * round; k < last; k++) {
                         worker.fit(b.multiMinibatch(order, k, 32, new int[]{0, 3}));
                     }
-                    ModelState after = ModelState.of(worker);
-                    u = u == null ? new double[after.updater().length] : u;
-                    for (int i = 0; i < p.length; i++) {
-                        p[i] += (double) after.params()[i] * (last - 4 * round);
-                    }
-                    for (int i = 0; i < u.length; i++) {
-                        u[i] += (double) after.updater()[i] * (last - 4 * round);
-                    }
-                    batches += last - 4 * round;
-                    iteration = Math.max(iteration, after.iteration());
+                    after.add(ModelState.of(worker));
+                    weights.add(last - 4 * round);
                 }
-                float[] pf = new float[p.length];
-                float[] uf = new float[u.length];
-                for (int i = 0; i < p.length; i++) {
-                    pf[i] = (float) (p[i] / batches);
-                }
-                for (int i = 0; i < u.length; i++) {
-                    uf[i] = (float) (u[i] / batches);
-                }
-                avg = new ModelState(pf, uf, iteration);
+                avg = weightedAverage(after, weights);
             }
         }
         assertEquals(2, state.epoch());
