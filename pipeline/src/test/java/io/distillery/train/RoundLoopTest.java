@@ -57,16 +57,7 @@ class RoundLoopTest {
         List<TrainingBlock> blocks = new ArrayList<>();
         Random rng = new Random(seed);
         for (int p = 0; p < 2; p++) {
-            float[] x = new float[rowsPerPartition * 8];
-            float[] y = new float[rowsPerPartition * 3];
-            for (int r = 0; r < rowsPerPartition; r++) {
-                int c = rng.nextInt(3);
-                for (int j = 0; j < 8; j++) {
-                    x[r * 8 + j] = (float) (rng.nextGaussian() + (j % 3 == c ? 2.0 : 0.0));
-                }
-                y[r * 3 + c] = 1f;
-            }
-            blocks.add(new TrainingBlock(rowsPerPartition, 8, 3, x, y));
+            blocks.add(blob(rowsPerPartition, rng));
         }
         return sc.parallelize(blocks, 2);
     }
