@@ -57,7 +57,6 @@ public final class AveragingEngine implements RoundEngine {
         this.averagingFrequency = averagingFrequency;
         this.layout = blocks.layout();
         this.roundsPerEpoch = layout.roundsPerEpoch(batchSize, averagingFrequency);
-        LOG.info("training on {}: {} rounds per epoch", layout, roundsPerEpoch);
     }
 
     @Override
