@@ -266,11 +266,16 @@ final class Commands {
         @Option(names = "--overwrite", description = "Replace an existing output file.")
         boolean overwrite;
 
+        @Option(names = "--int8", description = "Store every layer's weights as int8, one scale per output unit "
+                + "(post-training quantisation). A model trained with model.quantize = int8 is exported with int8 "
+                + "weights without it.")
+        boolean int8;
+
         @Override
         public Integer call() {
             io.distillery.store.ArtifactFiles files = new io.distillery.store.ArtifactFiles(
                     new org.apache.hadoop.conf.Configuration());
-            String dir = io.distillery.jobs.ExportOnnxJob.run(files, model, exit, output, taps, overwrite);
+            String dir = io.distillery.jobs.ExportOnnxJob.run(files, model, exit, output, taps, int8, overwrite);
             System.out.println("exported " + dir + " to " + output);
             return 0;
         }

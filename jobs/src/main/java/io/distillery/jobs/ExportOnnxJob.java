@@ -29,10 +29,11 @@ public final class ExportOnnxJob {
      * {@code output}.
      *
      * @param taps layers whose activations become outputs of the same name
+     * @param int8 store every layer's weights as int8 ({@link OnnxExporter#export(MultiLayerNetwork, List, boolean)})
      * @return the model directory exported
      */
     public static String run(ArtifactFiles files, String modelDir, String exit, String output, List<String> taps,
-                             boolean overwrite) {
+                             boolean int8, boolean overwrite) {
         if (!TeacherArtifact.isOnnx(output)) {
             throw new DistilleryException("Output " + output + " (--output) must end in .onnx, the name by which "
                     + "distillery.teacher.path recognises an ONNX teacher.");
@@ -50,7 +51,7 @@ public final class ExportOnnxJob {
                     + exits(files, modelDir) + ".");
         }
         MultiLayerNetwork net = ModelArtifact.load(files, dir);
-        write(files, OnnxExporter.export(net, taps), output);
+        write(files, OnnxExporter.export(net, taps, int8), output);
         return dir;
     }
 

@@ -11,6 +11,7 @@ import io.distillery.provenance.ProvenanceJson;
 import io.distillery.store.ArtifactFiles;
 import io.distillery.testing.Cli;
 import io.distillery.testing.OnnxFixtures;
+import onnx.Onnx;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -145,14 +146,48 @@ class OnnxTeacherTest {
         assertEquals(studentBefore, Cli.snapshot(runDir.resolve("student")), "the up-to-date student was redone");
         assertTrue(files.isCommitted(runDir.resolve("baseline").toString()));
 
-        MultiLayerNetwork net = ModelArtifact.load(files, runDir.resolve("student").toString());
-        Path studentOnnx = runDir.resolve("student.onnx");
-        Cli.Result studentExport = Cli.run("export-onnx", "--model", runDir.resolve("student").toString(),
-                "--output", studentOnnx.toString());
-        assertEquals(0, studentExport.exit(), studentExport::toString);
+        // Distilled from the ONNX teacher's store, the student is far above chance (0.1).
+        double accuracy = exportPredictsAsDl4j(runDir.resolve("student"), runDir.resolve("student.onnx"));
+        assertTrue(accuracy > 0.5, "accuracy " + accuracy);
+    }
+
+    @Test
+    void anInt8StudentTrainsFromConfigAloneAndExportsTheInt8WeightsItComputesWith() throws IOException {
+        Path store = runDir.resolve("store-for-int8");
+        Cli.Result targets = cli("soft-targets", "soft-targets.path=" + Cli.quoted(store));
+        assertEquals(0, targets.exit(), targets::toString);
+        Path studentDir = runDir.resolve("student-int8");
+        Cli.Result distill = cli("distill", "soft-targets.path=" + Cli.quoted(store), "student.model.quantize=int8",
+                "student.path=" + Cli.quoted(studentDir));
+        assertEquals(0, distill.exit(), distill::toString);
+
+        MultiLayerNetwork net = ModelArtifact.load(ArtifactFiles.local(), studentDir.toString());
+        for (int i = 0; i < net.getnLayers(); i++) {
+            assertTrue(((org.deeplearning4j.nn.conf.layers.BaseLayer) net.getLayer(i).conf().getLayer())
+                    .getWeightNoise() instanceof io.distillery.model.FakeInt8Weights, "layer " + i);
+        }
+        Path exported = runDir.resolve("student-int8.onnx");
+        double accuracy = exportPredictsAsDl4j(studentDir, exported);
+        assertTrue(accuracy > 0.5, "accuracy " + accuracy);
+        long int8Initializers = Onnx.ModelProto.parseFrom(Files.readAllBytes(exported)).getGraph()
+                .getInitializerList().stream()
+                .filter(t -> t.getDataType() == Onnx.TensorProto.DataType.INT8 && t.getDimsCount() == 2).count();
+        assertEquals(2, int8Initializers, "int8 weight tensors of the 784-32-10 student");
+    }
+
+    /**
+     * Exports the model at {@code modelDir} to {@code onnxFile} with {@code export-onnx} and checks that ONNX Runtime
+     * predicts the sample's test set as DL4J does within the tolerance.
+     *
+     * @return the export's test accuracy
+     */
+    private static double exportPredictsAsDl4j(Path modelDir, Path onnxFile) throws IOException {
+        MultiLayerNetwork net = ModelArtifact.load(ArtifactFiles.local(), modelDir.toString());
+        Cli.Result export = Cli.run("export-onnx", "--model", modelDir.toString(), "--output", onnxFile.toString());
+        assertEquals(0, export.exit(), export::toString);
         Sample test = sampleTest();
         INDArray probabilities = net.output(Nd4j.create(test.features, new long[]{test.rows, 784}, 'c'), false);
-        try (OnnxModel model = OnnxModel.open(Files.readAllBytes(studentOnnx), "student.onnx", 1)) {
+        try (OnnxModel model = OnnxModel.open(Files.readAllBytes(onnxFile), onnxFile.toString(), 1)) {
             float[][] out = model.run(test.features, test.rows, List.of(OnnxExporter.PROBABILITIES))[0];
             double worst = 0;
             int correct = 0;
@@ -164,11 +199,10 @@ class OnnxTeacherTest {
                 }
                 correct += best == test.labels[r] ? 1 : 0;
             }
-            System.out.printf("ONNX student: largest difference from DL4J %.3g, test accuracy %.4f%n", worst,
+            System.out.printf("ONNX %s: largest difference from DL4J %.3g, test accuracy %.4f%n", modelDir, worst,
                     correct / (double) test.rows);
-            assertTrue(worst <= TOLERANCE, "largest difference " + worst);
-            // Distilled from the ONNX teacher's store, the student is far above chance (0.1).
-            assertTrue(correct / (double) test.rows > 0.5, "accuracy " + correct / (double) test.rows);
+            assertTrue(worst <= TOLERANCE, onnxFile + ": largest difference " + worst);
+            return correct / (double) test.rows;
         }
     }
 

@@ -101,10 +101,10 @@ public final class ExitGraph {
         // The deepest exit's cross-entropy through DistillationLoss at alpha = 0, not DL4J's MCXENT: with a softmax
         // MCXENT's gradient is p - y, which is right only when y sums to 1, and rows whose label is hidden have y = 0.
         g.addLayer(ModelSpec.OUTPUT_LAYER, head(withTeacher ? CompositeLoss.hinton(temperature, alpha)
-                : new DistillationLoss(temperature, 0.0, numClasses), numClasses), previous);
+                : new DistillationLoss(temperature, 0.0, numClasses), numClasses, spec), previous);
         for (String exit : exits) {
             g.addLayer(exitName(exit), head(withTeacher ? CompositeLoss.hinton(temperature, alpha)
-                    : new DistillationLoss(temperature, alpha, numClasses), numClasses), exit);
+                    : new DistillationLoss(temperature, alpha, numClasses), numClasses, spec), exit);
         }
         List<String> out = new ArrayList<>(outputs(exits));
         if (hintWeight > 0) {
@@ -123,9 +123,10 @@ public final class ExitGraph {
         return g.build();
     }
 
-    private static OutputLayer head(org.nd4j.linalg.lossfunctions.ILossFunction loss, int numClasses) {
-        return new OutputLayer.Builder(loss).nOut(numClasses).activation(Activation.SOFTMAX)
-                .weightInit(WeightInit.XAVIER).build();
+    private static OutputLayer head(org.nd4j.linalg.lossfunctions.ILossFunction loss, int numClasses,
+                                    ModelSpec spec) {
+        return ModelFactory.quantized(new OutputLayer.Builder(loss).nOut(numClasses).activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER).build(), spec);
     }
 
     private static void checkExits(ModelSpec spec, List<String> exits) {
@@ -172,7 +173,7 @@ public final class ExitGraph {
                     + graph.getConfiguration().getNetworkOutputs() + ".");
         }
         ModelSpec truncated = new ModelSpec(kept, spec.updater(), spec.learningRate(), spec.l2(), spec.deriveDepth(),
-                spec.deriveWidth());
+                spec.deriveWidth(), spec.quantize());
         MultiLayerNetwork net = ModelFactory.build(truncated, inputWidth, inputShape, numClasses, loss, seed);
         for (int i = 0; i < net.getnLayers(); i++) {
             String name = i == net.getnLayers() - 1 ? head : net.getLayer(i).conf().getLayer().getLayerName();

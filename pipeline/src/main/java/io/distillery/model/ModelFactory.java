@@ -5,6 +5,7 @@ import io.distillery.config.ModelSpec;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -45,14 +46,14 @@ public final class ModelFactory {
                 .list();
         int index = 0;
         for (LayerSpec l : spec.layers()) {
-            list.layer(index++, hiddenLayer(l));
+            list.layer(index++, hiddenLayer(l, spec));
         }
-        list.layer(index, new OutputLayer.Builder(loss)
+        list.layer(index, quantized(new OutputLayer.Builder(loss)
                 .name(ModelSpec.OUTPUT_LAYER)
                 .nOut(numClasses)
                 .activation(Activation.SOFTMAX)
                 .weightInit(WeightInit.XAVIER)
-                .build());
+                .build(), spec));
         list.setInputType(inputType(inputWidth, inputShape));
         return list.build();
     }
@@ -70,6 +71,22 @@ public final class ModelFactory {
                 configuration(spec, inputWidth, inputShape, numClasses, loss, seed));
         net.init();
         return net;
+    }
+
+    /** Hidden layer {@code l} of the model {@code spec}, with fake int8 weights when the model asks for them. */
+    static Layer hiddenLayer(LayerSpec l, ModelSpec spec) {
+        return quantized(hiddenLayer(l), spec);
+    }
+
+    /**
+     * {@code layer} with {@link FakeInt8Weights} when {@code spec} trains with int8 weights and the layer has
+     * weights; otherwise {@code layer} unchanged.
+     */
+    static <T extends Layer> T quantized(T layer, ModelSpec spec) {
+        if (spec.int8() && layer instanceof BaseLayer withWeights) {
+            withWeights.setWeightNoise(new FakeInt8Weights());
+        }
+        return layer;
     }
 
     static Layer hiddenLayer(LayerSpec l) {

@@ -116,11 +116,11 @@ public final class TrainingGraph {
 
         ComputationGraphConfiguration.GraphBuilder g = studentChain(spec, seed);
         String previous = lastHidden(spec);
-        g.addLayer(ModelSpec.OUTPUT_LAYER, new OutputLayer.Builder(objective.response())
+        g.addLayer(ModelSpec.OUTPUT_LAYER, ModelFactory.quantized(new OutputLayer.Builder(objective.response())
                 .nOut(numClasses)
                 .activation(Activation.SOFTMAX)
                 .weightInit(WeightInit.XAVIER)
-                .build(), previous);
+                .build(), spec), previous);
 
         for (int k = 0; k < objective.features().size(); k++) {
             FeatureTerm term = objective.features().get(k);
@@ -188,7 +188,7 @@ public final class TrainingGraph {
                 .addInputs(INPUT);
         String previous = INPUT;
         for (LayerSpec l : spec.layers()) {
-            g.addLayer(l.name(), ModelFactory.hiddenLayer(l), previous);
+            g.addLayer(l.name(), ModelFactory.hiddenLayer(l, spec), previous);
             previous = l.name();
         }
         return g;

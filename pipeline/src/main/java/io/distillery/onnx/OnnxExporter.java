@@ -1,11 +1,14 @@
 package io.distillery.onnx;
 
 import io.distillery.config.DistilleryException;
+import io.distillery.model.FakeInt8Weights;
+import io.distillery.model.Int8Weights;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -34,8 +37,10 @@ import java.util.Map;
  * flattened per row in DL4J's order, so that a DL4J teacher's {@code soft-targets.taps} name its ONNX outputs.
  * <p>
  * Exported: dense and output layers, convolutions (truncate mode, NCHW), max and average subsampling, dropout (the
- * identity at inference) and activation layers with every activation the config accepts. Anything else is refused
- * with one sentence naming the layer and its type, never exported approximately.
+ * identity at inference) and activation layers with every activation the config accepts. Weights are float32, or
+ * int8 with a scale per output channel for layers trained with fake int8 weights ({@code model.quantize = int8}) and,
+ * on request, for every layer (post-training quantisation). Anything else is refused with one sentence naming the
+ * layer and its type, never exported approximately.
  */
 public final class OnnxExporter {
     /** Name of the model's input. */
@@ -54,11 +59,26 @@ public final class OnnxExporter {
     }
 
     /**
-     * The serialized ONNX model of {@code net}.
+     * The serialized ONNX model of {@code net}: layers trained with {@link FakeInt8Weights} with their int8 weights,
+     * the others in float32.
      *
      * @param taps layer names whose (flattened) activations become outputs of the same name
      */
     public static byte[] export(MultiLayerNetwork net, List<String> taps) {
+        return export(net, taps, false);
+    }
+
+    /**
+     * The serialized ONNX model of {@code net}.
+     *
+     * @param taps       layer names whose (flattened) activations become outputs of the same name
+     * @param int8Always true to store every dense, convolution and output layer's weights as int8 (post-training
+     *                   quantisation of a float32 network); false to do so only for the layers trained with
+     *                   {@link FakeInt8Weights}. An int8 weight tensor is an int8 initializer, one float scale
+     *                   per output channel and a {@code DequantizeLinear} node ({@link Int8Weights}); biases and
+     *                   activations stay float32.
+     */
+    public static byte[] export(MultiLayerNetwork net, List<String> taps, boolean int8Always) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = net.getnLayers();
         List<String> names = new ArrayList<>();
@@ -90,7 +110,7 @@ public final class OnnxExporter {
             String name = names.get(i);
             x = preprocess(g, conf.getInputPreProcess(i), x, name);
             if (i == n - 1) {
-                String logits = dense(g, net, i, x, LOGITS);
+                String logits = dense(g, net, i, x, LOGITS, int8Always);
                 g.output(LOGITS, ((BaseOutputLayer) layer).getNOut());
                 String probs = OnnxActivations.apply(g, ((BaseOutputLayer) layer).getActivationFn(), logits, name);
                 g.node("Identity", PROBABILITIES, new String[]{probs});
@@ -102,7 +122,7 @@ public final class OnnxExporter {
                 }
                 break;
             }
-            x = hidden(g, net, i, layer, x, name);
+            x = hidden(g, net, i, layer, x, name, int8Always);
             if (taps.contains(name)) {
                 g.node("Flatten", name, new String[]{x}, OnnxGraph.integer("axis", 1));
                 tapWidths.put(name, activationWidth(net, i, inputWidth));
@@ -150,14 +170,16 @@ public final class OnnxExporter {
                 + p.getClass().getSimpleName() + ", which the ONNX exporter does not support.");
     }
 
-    private static String hidden(OnnxGraph g, MultiLayerNetwork net, int i, Layer layer, String x, String name) {
+    private static String hidden(OnnxGraph g, MultiLayerNetwork net, int i, Layer layer, String x, String name,
+                                 boolean int8Always) {
         Class<?> type = layer.getClass();
         if (type == DenseLayer.class) {
-            return OnnxActivations.apply(g, ((DenseLayer) layer).getActivationFn(), dense(g, net, i, x, null), name);
+            return OnnxActivations.apply(g, ((DenseLayer) layer).getActivationFn(),
+                    dense(g, net, i, x, null, int8Always), name);
         }
         if (type == ConvolutionLayer.class) {
             return OnnxActivations.apply(g, ((ConvolutionLayer) layer).getActivationFn(),
-                    conv(g, net, i, (ConvolutionLayer) layer, x, name), name);
+                    conv(g, net, i, (ConvolutionLayer) layer, x, name, int8Always), name);
         }
         if (type == SubsamplingLayer.class) {
             return pool(g, (SubsamplingLayer) layer, x, name);
@@ -174,15 +196,15 @@ public final class OnnxExporter {
     }
 
     /** {@code x W + b} with DL4J's {@code W [nIn, nOut]}. */
-    private static String dense(OnnxGraph g, MultiLayerNetwork net, int i, String x, String output) {
+    private static String dense(OnnxGraph g, MultiLayerNetwork net, int i, String x, String output,
+                                boolean int8Always) {
         Layer conf = net.getLayer(i).conf().getLayer();
         if (conf instanceof BaseOutputLayer && conf.getClass() != OutputLayer.class) {
             throw new DistilleryException("Layer '" + conf.getLayerName() + "' is a "
                     + conf.getClass().getSimpleName() + ", which the ONNX exporter does not support; it exports "
                     + "OutputLayer.");
         }
-        INDArray w = net.getLayer(i).getParam("W");
-        String weights = g.floats("W", w.shape(), floats(w));
+        String weights = weights(g, net, i, int8Always);
         if (!net.getLayer(i).paramTable().containsKey("b")) {
             return g.node("MatMul", output, new String[]{x, weights});
         }
@@ -190,10 +212,11 @@ public final class OnnxExporter {
         return g.node("Gemm", output, new String[]{x, weights, g.floats("b", new long[]{b.length()}, floats(b))});
     }
 
-    private static String conv(OnnxGraph g, MultiLayerNetwork net, int i, ConvolutionLayer c, String x, String name) {
+    private static String conv(OnnxGraph g, MultiLayerNetwork net, int i, ConvolutionLayer c, String x, String name,
+                               boolean int8Always) {
         checkCnn(c.getConvolutionMode(), c.getCnn2dDataFormat(), name, "convolution");
-        INDArray w = net.getLayer(i).getParam("W"); // [nOut, nIn, kH, kW], ONNX's layout
-        List<String> inputs = new ArrayList<>(List.of(x, g.floats("W", w.shape(), floats(w))));
+        // W [nOut, nIn, kH, kW] is ONNX's layout
+        List<String> inputs = new ArrayList<>(List.of(x, weights(g, net, i, int8Always)));
         if (net.getLayer(i).paramTable().containsKey("b")) {
             INDArray b = net.getLayer(i).getParam("b");
             inputs.add(g.floats("b", new long[]{b.length()}, floats(b)));
@@ -204,6 +227,29 @@ public final class OnnxExporter {
                 OnnxGraph.ints("strides", c.getStride()[0], c.getStride()[1]),
                 OnnxGraph.ints("dilations", c.getDilation()[0], c.getDilation()[1]),
                 OnnxGraph.ints("pads", pad[0], pad[1], pad[0], pad[1]));
+    }
+
+    /**
+     * Layer {@code i}'s {@code W} as a float value of the graph: a float32 initializer, or for int8 an int8
+     * initializer dequantized per output channel, exactly the values the fake-quantised layer computes with.
+     */
+    private static String weights(OnnxGraph g, MultiLayerNetwork net, int i, boolean int8Always) {
+        INDArray w = net.getLayer(i).getParam("W");
+        Layer conf = net.getLayer(i).conf().getLayer();
+        boolean trainedInt8 = conf instanceof BaseLayer b && b.getWeightNoise() instanceof FakeInt8Weights;
+        if (!trainedInt8 && conf instanceof BaseLayer b && b.getWeightNoise() != null) {
+            throw new DistilleryException("Layer '" + conf.getLayerName() + "' has the weight noise "
+                    + b.getWeightNoise().getClass().getSimpleName() + ", which the ONNX exporter does not support.");
+        }
+        if (!trainedInt8 && !int8Always) {
+            return g.floats("W", w.shape(), floats(w));
+        }
+        Int8Weights q = Int8Weights.quantize(w, FakeInt8Weights.outputChannelAxis(conf));
+        String values = g.int8s("W_int8", q.shape(), q.values());
+        String scales = g.floats("W_scale", new long[]{q.scales().length}, q.scales());
+        String zeros = g.int8s("W_zero", new long[]{q.scales().length}, new byte[q.scales().length]);
+        return g.node("DequantizeLinear", null, new String[]{values, scales, zeros},
+                OnnxGraph.integer("axis", q.axis()));
     }
 
     private static String pool(OnnxGraph g, SubsamplingLayer s, String x, String name) {

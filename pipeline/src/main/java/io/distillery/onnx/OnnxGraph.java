@@ -59,6 +59,18 @@ final class OnnxGraph {
         return name;
     }
 
+    /** An int8 constant tensor of {@code dims} holding {@code values} (row-major): quantised weights. */
+    String int8s(String hint, long[] dims, byte[] values) {
+        String name = fresh(hint);
+        Onnx.TensorProto.Builder t = Onnx.TensorProto.newBuilder().setName(name)
+                .setDataType(Onnx.TensorProto.DataType.INT8).setRawData(ByteString.copyFrom(values));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        graph.addInitializer(t);
+        return name;
+    }
+
     /** An int64 constant vector (shapes for Reshape). */
     String int64s(String hint, long[] values) {
         String name = fresh(hint);

@@ -68,6 +68,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void quantizeIsNoneByDefaultAndOnlyNoneOrInt8() {
+        assertEquals("none", ConfigLoader.load(null, withData()).student().model().quantize());
+        assertTrue(ConfigLoader.load(null, withData("student.model.quantize=int8")).student().model().int8());
+        DistilleryException e = assertThrows(DistilleryException.class,
+                () -> ConfigLoader.load(null, withData("student.model.quantize=int4")));
+        assertTrue(e.getMessage().contains("Key distillery.student.model.quantize is 'int4'; use none or int8."),
+                e.getMessage());
+    }
+
+    @Test
     void missingDataPathsAreReportedTogether() {
         DistilleryException e = assertThrows(DistilleryException.class, () -> ConfigLoader.load(null, List.of()));
         assertTrue(e.getMessage().contains("distillery.data.train"), e.getMessage());
