@@ -281,6 +281,31 @@ final class Commands {
         }
     }
 
+    @Command(name = "quantize", mixinStandardHelpOptions = true,
+            description = "Post-training int8 quantisation of a trained float32 model: a new model artifact "
+                    + "computing with its weights rounded to int8 per output unit, for evaluate --model and "
+                    + "export-onnx.")
+    static final class Quantize implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "The float32 model artifact directory (model.zip + metadata.json).")
+        String model;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "The int8 model's directory.")
+        String output;
+
+        @Option(names = "--overwrite", description = "Replace an existing output directory.")
+        boolean overwrite;
+
+        @Override
+        public Integer call() {
+            io.distillery.store.ArtifactFiles files = new io.distillery.store.ArtifactFiles(
+                    new org.apache.hadoop.conf.Configuration());
+            io.distillery.jobs.QuantizeJob.run(files, model, output, overwrite);
+            System.out.println("quantized " + model + " to int8 weights in " + output);
+            return 0;
+        }
+    }
+
     @Command(name = "config", mixinStandardHelpOptions = true,
             description = "Print the resolved, validated config (defaults, file, environment and -P overrides).")
     static final class PrintConfig implements Callable<Integer> {

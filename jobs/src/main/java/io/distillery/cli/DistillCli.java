@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {Commands.Run.class, Commands.TrainTeacher.class, Commands.SoftTargets.class,
                 Commands.Distill.class, Commands.Codistill.class, Commands.SelfDistill.class,
                 Commands.Evaluate.class, Commands.Sweep.class, Commands.Summarize.class, Commands.ExportOnnx.class,
-                Commands.PrintConfig.class, io.distillery.bench.BenchCommand.class})
+                Commands.Quantize.class, Commands.PrintConfig.class, io.distillery.bench.BenchCommand.class})
 public final class DistillCli implements Runnable {
 
     public static void main(String[] args) {

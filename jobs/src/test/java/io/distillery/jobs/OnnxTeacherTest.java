@@ -175,6 +175,48 @@ class OnnxTeacherTest {
         assertEquals(2, int8Initializers, "int8 weight tensors of the 784-32-10 student");
     }
 
+    @Test
+    void postTrainingQuantisationMakesAnArtifactThatEvaluateAndExportOnnxUse() throws IOException {
+        Path teacherDir = runDir.resolve("teacher");
+        Path int8Dir = runDir.resolve("teacher-int8");
+        Cli.Result quantize = Cli.run("quantize", "--model", teacherDir.toString(), "--output", int8Dir.toString());
+        assertEquals(0, quantize.exit(), quantize::toString);
+
+        ArtifactFiles files = ArtifactFiles.local();
+        MultiLayerNetwork net = ModelArtifact.load(files, int8Dir.toString());
+        for (int i = 0; i < net.getnLayers(); i++) {
+            assertTrue(((org.deeplearning4j.nn.conf.layers.BaseLayer) net.getLayer(i).conf().getLayer())
+                    .getWeightNoise() instanceof io.distillery.model.FakeInt8Weights, "layer " + i);
+        }
+        Provenance source = files.readProvenance(teacherDir.toString());
+        Provenance quantized = files.readProvenance(int8Dir.toString());
+        assertEquals(ModelArtifact.hash(files, teacherDir.toString()), quantized.fact(QuantizeJob.QUANTIZED_FROM));
+        source.facts().forEach((k, v) -> assertEquals(v, quantized.fact(k), "fact " + k));
+
+        // evaluate takes it beside its float32 source; rounding the weights costs little accuracy.
+        Path evaluation = runDir.resolve("evaluation-int8");
+        Cli.Result evaluate = Cli.run(Cli.args("evaluate", Cli.offlineConf(),
+                overrides("evaluate.path=" + Cli.quoted(evaluation)), "--model", "teacher=" + teacherDir,
+                "--model", "teacher-int8=" + int8Dir));
+        assertEquals(0, evaluate.exit(), evaluate::toString);
+        Map<String, Object> metrics = ProvenanceJson.mapper().readValue(evaluation.resolve("metrics.json").toFile(),
+                new TypeReference<>() {
+                });
+        Map<?, ?> models = (Map<?, ?>) metrics.get("models");
+        double floatAccuracy = ((Number) ((Map<?, ?>) models.get("teacher")).get("accuracy")).doubleValue();
+        double int8Accuracy = ((Number) ((Map<?, ?>) models.get("teacher-int8")).get("accuracy")).doubleValue();
+        System.out.printf("teacher: float32 accuracy %.4f, int8 %.4f%n", floatAccuracy, int8Accuracy);
+        assertTrue(Math.abs(floatAccuracy - int8Accuracy) < 0.05, floatAccuracy + " against " + int8Accuracy);
+        assertEquals(int8Accuracy, exportPredictsAsDl4j(int8Dir, runDir.resolve("teacher-int8.onnx")), 1e-9);
+
+        Cli.Result again = Cli.run("quantize", "--model", int8Dir.toString(), "--output",
+                runDir.resolve("twice").toString());
+        assertTrue(again.exit() != 0 && again.err().contains("Model " + int8Dir + " already computes with int8 "
+                + "weights (trained with model.quantize = int8); export-onnx stores them as int8."), again::toString);
+        Cli.Result exists = Cli.run("quantize", "--model", teacherDir.toString(), "--output", int8Dir.toString());
+        assertTrue(exists.exit() != 0 && exists.err().contains(int8Dir + " already exists"), exists::toString);
+    }
+
     /**
      * Exports the model at {@code modelDir} to {@code onnxFile} with {@code export-onnx} and checks that ONNX Runtime
      * predicts the sample's test set as DL4J does within the tolerance.
