@@ -8,8 +8,8 @@
 #      every response part is 0.9 * <term> + 0.1 * ce (T = 4); feature terms are added with their papers' weights;
 #   3. evaluate each seed's models (teacher included), then summarise over the seeds: mean ± sample std, the
 #      margin over the same student trained alone, and the epoch each model kept.
-# Protocol (the defaults): 10% of the training rows are the validation split; every model stops early when its
-# validation accuracy has not improved for 5 epochs and keeps its best epoch; the student alone trains on the
+# Protocol (the config's): 10% of the training rows are the validation split; every model stops early when its
+# validation accuracy has not improved for 10 epochs and keeps its best epoch; the student alone trains on the
 # labelled rows only. The test set is read by evaluate alone. The tables go to stdout and to $RUN_DIR/results.md.
 # Stages whose output is committed are skipped and training resumes from its last epoch checkpoint (--resume), so an
 # interrupted run continues where it stopped. Each seed's evaluation (metrics.json, a few KB) is also kept in

@@ -8,7 +8,7 @@
 #      float students quantised after training (distill quantize: kd-ptq, alone-ptq);
 #   3. evaluate the seed's eight models and the teacher, then summarise over the seeds (mean ± sample std, the margin
 #      over the float student alone, the epoch each model kept).
-# Protocol: the loss-term table's (10% validation split, early stopping with patience 5 on validation accuracy, the
+# Protocol: the loss-term table's (10% validation split, early stopping with patience 10 on validation accuracy, the
 # best epoch kept, the test set read by evaluate alone); a post-training quantised model is its float source rounded,
 # so it has no epochs of its own. Each seed's metrics.json is kept in $RESULTS (committed), and a seed kept there is
 # not trained again. Tables to stdout and $RUN_DIR/results.md.
