@@ -83,7 +83,7 @@ for seed in "${SEED_LIST[@]}"; do
   mkdir -p "$(dirname "$kept")" "$dir/onnx"
   # What serving costs: each model's ONNX file (int8 models store one byte per weight).
   for m in alone kd alone-int8 kd-int8 alone-ptq kd-ptq; do
-    [[ -f "$dir/onnx/$m.onnx" ]] || "$DISTILL" export-onnx --model "$dir/$m" --output "$dir/onnx/$m.onnx"
+    [[ -f "$dir/onnx/$m.onnx" ]] || "$DISTILL" export-onnx --model "$dir/$m" --output "$dir/onnx/$m.onnx" >&2
     printf '%s\t%s\n' "$m" "$(stat -c %s "$dir/onnx/$m.onnx")"
   done > "$RESULTS/seed-$seed/onnx-bytes.tsv"
   cp "$eval_dir/metrics.json" "$kept"
