@@ -107,6 +107,28 @@ class TrainingGraphTest {
     }
 
     @Test
+    void anInt8StudentQuantisesItsOwnLayersButNotTheHintRegressor() {
+        ModelSpec float32 = dense("adam", 1e-3);
+        ModelSpec int8 = new ModelSpec(float32.layers(), "adam", 1e-3, 0, 0, 0, ModelSpec.INT8);
+        Objective o = objective(
+                Map.of("term", "hint", "weight", 0.8, "student-layer", "hidden1", "teacher-layer", "t1"));
+        ComputationGraphConfiguration conf = TrainingGraph.configuration(int8, 6, List.of(), 3, o,
+                Map.of("t1", new int[] {3}), 7);
+        for (String layer : List.of("hidden1", "hidden2", "output")) {
+            assertTrue(noise(conf, layer) instanceof FakeInt8Weights, layer);
+        }
+        // The regressor exists only in training: quantising it would cost accuracy and save nothing.
+        assertEquals(null, noise(conf, "aux0-hint-regressor"));
+        assertEquals(null, noise(TrainingGraph.configuration(float32, 6, List.of(), 3, o,
+                Map.of("t1", new int[] {3}), 7), "hidden1"));
+    }
+
+    private static Object noise(ComputationGraphConfiguration conf, String layer) {
+        var vertex = (org.deeplearning4j.nn.conf.graph.LayerVertex) conf.getVertices().get(layer);
+        return ((org.deeplearning4j.nn.conf.layers.BaseLayer) vertex.getLayerConf().getLayer()).getWeightNoise();
+    }
+
+    @Test
     void convolutionalHeadsBackpropagateIntoTheStudent() {
         // 1x6x6 input -> conv 3x3 (2 channels, 4x4) -> dense 4 -> output 3; teacher taps of 3 channels at 4x4.
         ModelSpec spec = new ModelSpec(List.of(
