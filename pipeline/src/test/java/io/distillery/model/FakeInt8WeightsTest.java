@@ -130,9 +130,11 @@ class FakeInt8WeightsTest {
         MultiLayerNetwork net = build(dense(ModelSpec.INT8), 7, List.of(), 3);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, bytes, true);
-        MultiLayerNetwork loaded = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes.toByteArray()));
+        MultiLayerNetwork loaded = ModelSerializer.restoreMultiLayerNetwork(
+                new ByteArrayInputStream(bytes.toByteArray()));
         for (int i = 0; i < loaded.getnLayers(); i++) {
-            assertInstanceOf(FakeInt8Weights.class, ((BaseLayer) loaded.getLayer(i).conf().getLayer()).getWeightNoise());
+            assertInstanceOf(FakeInt8Weights.class,
+                    ((BaseLayer) loaded.getLayer(i).conf().getLayer()).getWeightNoise());
         }
         INDArray x = batch(5, 7, 9).getFeatures();
         assertArrayEquals(net.output(x).ravel().toFloatVector(), loaded.output(x).ravel().toFloatVector(), 0f);
